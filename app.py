@@ -1,0 +1,49 @@
+"""The application factory: ``flask --app app run`` or ``gunicorn 'app:create_app()'``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import db
+import settings
+from office import Office
+
+log = logging.getLogger("reception")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the service; environment variables configure it and ``config`` overrides them."""
+    app = Flask(__name__, instance_path=str(settings.ROOT / "instance"))
+    app.config.from_mapping(settings.load(config, settings.ROOT / "instance"))
+    _configure_logging(app)
+    for warning in settings.check(app.config):
+        log.warning("!!! %s", warning)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = not app.config["DEVELOPMENT"]
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    app.extensions["office"] = Office.from_config(app.config)
+    db.init_app(app)
+
+    import webhooks
+    from calllog import api, cli
+
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(api.bp)
+    cli.init_app(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("reception").setLevel(app.config["LOG_LEVEL"])
+    for name in ("webhooks", "calllog", "ivr"):
+        logging.getLogger(name).setLevel(app.config["LOG_LEVEL"])

@@ -1,0 +1,141 @@
+"""The call log: one Call per CallSid, its ordered events, status and outcome.
+
+Services take the session and flush; the request that calls them commits once.
+Twilio retries, repeats and reorders its requests, so every function here is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from calllog import callbacks
+from calllog.events import add_event
+from calllog.phones import Caller, mask, parse_caller
+from models import Call, CallOutcome
+
+log = logging.getLogger(__name__)
+
+FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+# A call status Twilio reports, in the order a call goes through them.
+STATUS_ORDER = ("queued", "initiated", "ringing", "in-progress")
+KNOWN_STATUSES = FINAL_STATUSES | frozenset(STATUS_ORDER)
+
+
+def find_call(session: orm.Session, sid: str) -> Call | None:
+    return session.scalar(sa.select(Call).where(Call.sid == sid))
+
+
+def start_call(
+    session: orm.Session, params: Mapping[str, str], line: str, now: datetime
+) -> tuple[Call, bool]:
+    """The call for ``params["CallSid"]``, created on its first webhook; ``(call, created)``.
+
+    Twilio may retry the first request, or the status callback may come first; either way
+    there is one row per CallSid (the unique constraint settles a race between workers).
+    """
+    sid = params["CallSid"]
+    call = find_call(session, sid)
+    if call is not None:
+        return call, False
+    caller = parse_caller(params.get("From"))
+    call = _new_call(sid, params, line, caller, now)
+    try:
+        with session.begin_nested():
+            session.add(call)
+    except sa.exc.IntegrityError:
+        existing = find_call(session, sid)
+        if existing is None:
+            raise
+        return existing, False
+    add_event(call, "started", f"line {line}", now)
+    log.info("call %s started on %s from %s", sid, line, mask(caller.e164 or caller.raw))
+    return call, True
+
+
+def _new_call(
+    sid: str, params: Mapping[str, str], line: str, caller: Caller, now: datetime
+) -> Call:
+    return Call(
+        sid=sid,
+        direction=(params.get("Direction") or "inbound")[:16],
+        line=line[:64],
+        caller=caller.e164,
+        caller_raw=caller.raw[:64],
+        caller_kind=caller.kind,
+        started_at=now,
+        status=params.get("CallStatus") if params.get("CallStatus") in STATUS_ORDER else None,
+    )
+
+
+def record_outcome(session: orm.Session, call: Call, outcome: CallOutcome, now: datetime) -> None:
+    """Note that ``outcome`` happened; the call keeps the strongest one.
+
+    A call already closed as ``abandoned`` (its status callback overtook the last webhook,
+    as when a caller hangs up while recording) is corrected, and the callback queued only
+    because it looked abandoned is withdrawn.
+    """
+    add_event(call, "outcome", outcome.value, now)
+    if call.outcome is not None and call.outcome.strength >= outcome.strength:
+        return
+    if call.outcome is CallOutcome.ABANDONED:
+        callbacks.withdraw(session, call, "abandoned")
+    call.outcome = outcome
+
+
+def apply_status(
+    session: orm.Session,
+    call: Call,
+    params: Mapping[str, str],
+    now: datetime,
+    callback_due: datetime,
+) -> bool:
+    """Apply a status callback; return whether it changed anything.
+
+    A final status is never overwritten, and a non-final one only moves the call forward
+    (Twilio's ``SequenceNumber`` orders them when they arrive out of order).
+    """
+    status = params.get("CallStatus", "")
+    sequence = _int(params.get("SequenceNumber"))
+    if call.status in FINAL_STATUSES or status not in KNOWN_STATUSES:
+        return False
+    if status not in FINAL_STATUSES:
+        if not _moves_forward(call, status, sequence):
+            return False
+        call.status = status
+        call.status_sequence = sequence
+        if status == "in-progress" and call.answered_at is None:
+            call.answered_at = now
+        add_event(call, "status", status, now)
+        return True
+    call.status = status
+    call.status_sequence = sequence
+    call.ended_at = now
+    call.duration_s = _int(params.get("CallDuration"))
+    add_event(call, "ended", status, now)
+    if call.outcome is None:
+        call.outcome = CallOutcome.ABANDONED
+        add_event(call, "outcome", CallOutcome.ABANDONED.value, now)
+        if call.caller and call.direction == "inbound":
+            callbacks.request(session, call.caller, "abandoned", call, now, callback_due)
+    return True
+
+
+def _moves_forward(call: Call, status: str, sequence: int | None) -> bool:
+    if sequence is not None and call.status_sequence is not None:
+        return sequence > call.status_sequence
+    if call.status in STATUS_ORDER:
+        return STATUS_ORDER.index(status) > STATUS_ORDER.index(call.status)
+    return True
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        number = int(value) if value is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and 0 <= number < 2**31 else None

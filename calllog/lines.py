@@ -1,0 +1,170 @@
+"""The reception's phone lines and matching a call to the line it came in on.
+
+Calls reach Twilio directly, by carrier forwarding or over a SIP trunk, so the number
+Twilio reports in ``To`` is not always the published one. Each line lists the other
+addresses its calls arrive on, and :func:`match_line` finds the line from Twilio's
+request parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from calllog.phones import to_e164
+
+
+@dataclass(frozen=True)
+class Line:
+    """One published number of the reception.
+
+    ``name`` is spoken right after «Вы позвонили в», so it is stored in the accusative
+    case («общественную приёмную»); staff pages show it as it is. ``aliases`` are the
+    other addresses the line's calls arrive on: numbers (E.164), SIP addresses
+    (``sip:user@host``) or bare SIP user names (``reception``).
+    """
+
+    number: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+DEFAULT_LINES: tuple[Line, ...] = (
+    Line("+73422368229", "общественную приёмную"),
+    Line("+73422368458", "общественную приёмную, линию записи на личный приём"),
+    Line("+73422367992", "общественную приёмную, справочную линию"),
+)
+
+_FIELDS = frozenset({"number", "name", "aliases"})
+
+#: ``sip:user@host[:port][;params][?headers]``, optionally in angle brackets.
+_SIP_ADDRESS = re.compile(
+    r"<?sips?:(?P<user>[^@;?>]+)@(?P<host>[^:;?>]+)(?::\d+)?(?:[;?][^>]*)?>?", re.IGNORECASE
+)
+_SIP_USER = re.compile(r"[\w.~+-]+")
+
+
+def parse_lines(spec: str | None) -> tuple[Line, ...]:
+    """Read the lines from the ``RECEPTION_LINES`` setting; unset or empty gives the defaults.
+
+    The setting is a JSON list such as ``[{"number": "+73422368229", "name":
+    "общественную приёмную", "aliases": ["+14155550100", "sip:reception@example.com"]}]``.
+    Numbers are normalised to E.164.
+
+    :raise ValueError: naming the entry that is malformed, or a number used twice.
+    """
+    if spec is None or not spec.strip():
+        return DEFAULT_LINES
+    try:
+        entries = json.loads(spec)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"RECEPTION_LINES is not valid JSON: {error}") from None
+    if not isinstance(entries, list) or not entries:
+        raise ValueError("RECEPTION_LINES must be a non-empty JSON list of lines")
+    lines = tuple(_parse_entry(index, entry) for index, entry in enumerate(entries, 1))
+    _check_unique(lines)
+    return lines
+
+
+def match_line(lines: Iterable[Line], params: Mapping[str, str]) -> str:
+    """Return the number a call is logged under, given Twilio's request parameters.
+
+    ``To``, ``Called`` and ``ForwardedFrom`` are tried in that order, then the user
+    part of a SIP ``To`` or ``Called``; each is compared with the lines' numbers and
+    aliases, and the first hit gives that line's number. A call to anything else is
+    logged under its normalised ``To`` (or ``Called``), or ``""`` when both are missing.
+    """
+    index = _index(lines)
+    to = params.get("To") or params.get("Called") or ""
+    candidates = [params.get("To"), params.get("Called"), params.get("ForwardedFrom")]
+    candidates += [_sip_user(params.get("To")), _sip_user(params.get("Called"))]
+    for candidate in candidates:
+        line = index.get(_address_key(candidate) or "")
+        if line is not None:
+            return line.number
+    user = _sip_user(to)
+    return _address_key(user if _is_phone(user) else to) or ""
+
+
+def line_for(lines: Iterable[Line], number: str) -> Line | None:
+    """Return the line logged under ``number`` (as :func:`match_line` gives it), if any."""
+    key = _address_key(number)
+    return next((line for line in lines if line.number == key), None)
+
+
+def _parse_entry(index: int, entry: Any) -> Line:
+    where = f"RECEPTION_LINES entry {index}"
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where} must be an object with 'number' and 'name'")
+    unknown = sorted(set(entry) - _FIELDS)
+    if unknown:
+        raise ValueError(f"{where} has unknown field(s) {', '.join(unknown)}")
+    raw_number = entry.get("number")
+    number = to_e164(raw_number) if isinstance(raw_number, str) else None
+    if number is None:
+        raise ValueError(f"{where}: 'number' {raw_number!r} is not a valid phone number")
+    where = f"{where} ({number})"
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"{where}: 'name' must be a non-empty string")
+    aliases = entry.get("aliases", [])
+    if not isinstance(aliases, list):
+        raise ValueError(f"{where}: 'aliases' must be a list of strings")
+    return Line(number, name.strip(), tuple(_parse_alias(where, alias) for alias in aliases))
+
+
+def _parse_alias(where: str, alias: Any) -> str:
+    """Normalise one alias: a number to E.164, a SIP address to ``sip:user@host``."""
+    text = alias.strip() if isinstance(alias, str) else ""
+    e164 = to_e164(text)
+    if e164 is not None:
+        return e164
+    if _SIP_ADDRESS.fullmatch(text):
+        return _address_key(text) or text
+    if _SIP_USER.fullmatch(text) and not text.startswith("+"):
+        return text
+    raise ValueError(f"{where}: alias {alias!r} is not a valid number or SIP address")
+
+
+def _check_unique(lines: tuple[Line, ...]) -> None:
+    seen: set[str] = set()
+    for line in lines:
+        for address in (line.number, *line.aliases):
+            if address in seen:
+                raise ValueError(f"RECEPTION_LINES: {address} is used by more than one line")
+            seen.add(address)
+
+
+def _index(lines: Iterable[Line]) -> dict[str, Line]:
+    """Map every normalised number and alias to its line; the first line wins."""
+    index: dict[str, Line] = {}
+    for line in lines:
+        for address in (line.number, *line.aliases):
+            key = _address_key(address)
+            if key is not None:
+                index.setdefault(key, line)
+    return index
+
+
+def _address_key(value: str | None) -> str | None:
+    """Normalise a number or a SIP address so equal addresses compare equal."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    sip = _SIP_ADDRESS.fullmatch(text)
+    if sip is not None:
+        return f"sip:{sip['user']}@{sip['host'].lower()}"
+    return to_e164(text) or text
+
+
+def _sip_user(value: str | None) -> str | None:
+    """Return the user part of a SIP address (``reception`` of ``sip:reception@host``)."""
+    sip = _SIP_ADDRESS.fullmatch((value or "").strip())
+    return sip["user"] if sip is not None else None
+
+
+def _is_phone(value: str | None) -> bool:
+    return to_e164(value) is not None

@@ -1,0 +1,49 @@
+"""Replaying the spool: what callers left while the database was down goes into it."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from pathlib import Path
+
+from flask import current_app
+
+from calllog import calls, spool
+from calllog.lines import match_line
+from calllog.messages import save_message
+from db import get_session
+from office import get_office
+
+log = logging.getLogger(__name__)
+
+
+def apply_entry(entry: spool.Entry) -> None:
+    """Write one spooled webhook as if it had arrived at ``entry.received_at``; commit."""
+    office = get_office()
+    session = get_session()
+    now = entry.received_at.astimezone(office.clock.tz)
+    if entry.kind == "message":
+        save_message(session, office, entry.params, now)
+    elif entry.kind == "status":
+        call, _ = calls.start_call(
+            session, entry.params, match_line(office.lines, entry.params), now
+        )
+        calls.apply_status(session, call, entry.params, now, office.hours.next_working_time(now))
+    else:
+        raise ValueError(f"unknown spool entry kind {entry.kind!r}")
+    session.commit()
+
+
+def replay_spool() -> int | None:
+    """Replay the spool once; None when another process is replaying it right now."""
+    folder = Path(current_app.config["SPOOL_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".replay.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None
+        count = spool.replay(folder, apply_entry)
+    if count:
+        log.info("replayed %d spooled webhooks into the database", count)
+    return count

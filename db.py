@@ -1,0 +1,58 @@
+"""The database engine and one SQLAlchemy session per request (the flaskr ``get_db`` shape)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy import event, orm
+
+
+def create_engine(url: str, **options: Any) -> sa.Engine:
+    """An engine for ``url``; SQLite is set up for concurrent readers and real savepoints."""
+    if url.startswith("sqlite"):
+        return _create_sqlite_engine(url, **options)
+    options.setdefault("pool_pre_ping", True)
+    return sa.create_engine(url, **options)
+
+
+def _create_sqlite_engine(url: str, **options: Any) -> sa.Engine:
+    engine = sa.create_engine(url, **options)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, begin transactions, so that
+        # SAVEPOINT works (the recipe from SQLAlchemy's SQLite dialect docs).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if ":memory:" not in url and url not in ("sqlite://", "sqlite+pysqlite://"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def init_app(app: Flask) -> None:
+    engine = create_engine(app.config["DATABASE_URL"])
+    app.extensions["sessionmaker"] = orm.sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(close_session)
+
+
+def get_session() -> orm.Session:
+    """The session of the current request or CLI command, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["sessionmaker"]()
+    return g.db_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

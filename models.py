@@ -1,0 +1,474 @@
+"""Typed SQLAlchemy 2 models: the call log and every record a call can produce."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from calllog.phones import CallerKind
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """An aware datetime stored in UTC on every database, returned aware in UTC.
+
+    SQLite keeps no offset, so the value is normalised before it is written; reading
+    attaches UTC again. Naive datetimes are refused: every timestamp comes from the
+    application's clock, which is always aware.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use the application clock")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _enum_values(enum_class: type[enum.Enum]) -> list[str]:
+    return [member.value for member in enum_class]
+
+
+class Base(orm.DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UtcDateTime(),
+        enum.StrEnum: sa.Enum(
+            enum.StrEnum, native_enum=False, length=24, values_callable=_enum_values
+        ),
+        dict[str, Any]: sa.JSON(),
+        list[str]: sa.JSON(),
+    }
+
+
+class CallOutcome(enum.StrEnum):
+    """What came of a call, strongest first (§4 of the product specification)."""
+
+    BOOKED = "booked"
+    REQUEST_LEFT = "request_left"
+    TRANSFERRED = "transferred"
+    CALLBACK_REQUESTED = "callback_requested"
+    STATUS_CHECKED = "status_checked"
+    INFO = "info"
+    ABANDONED = "abandoned"
+
+    @property
+    def strength(self) -> int:
+        return len(CallOutcome) - list(CallOutcome).index(self)
+
+
+class AppealStatus(enum.StrEnum):
+    REGISTERED = "registered"
+    IN_REVIEW = "in_review"
+    FORWARDED = "forwarded"
+    PRACTICAL_HELP = "practical_help"
+    EXPLAINED = "explained"
+    CLOSED = "closed"
+
+
+class AppealChannel(enum.StrEnum):
+    PHONE = "phone"
+    VISIT = "visit"
+    WRITTEN = "written"
+
+
+class AppointmentStatus(enum.StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class BookingSource(enum.StrEnum):
+    PHONE = "phone"
+    STAFF = "staff"
+
+
+class CallbackStatus(enum.StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    GAVE_UP = "gave_up"
+
+
+class AttemptResult(enum.StrEnum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+
+
+class StaffRole(enum.StrEnum):
+    """Roles in ascending order of rights."""
+
+    OPERATOR = "operator"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+    def includes(self, other: StaffRole) -> bool:
+        order = list(StaffRole)
+        return order.index(self) >= order.index(other)
+
+
+class RecordingKind(enum.StrEnum):
+    NAME = "name"
+    MESSAGE = "message"
+
+
+class RecordingState(enum.StrEnum):
+    PENDING = "pending"
+    STORED = "stored"
+    FAILED = "failed"
+    PURGED = "purged"
+
+
+call_appeal = sa.Table(
+    "call_appeal",
+    Base.metadata,
+    sa.Column("call_id", sa.ForeignKey("call.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("appeal_id", sa.ForeignKey("appeal.id", ondelete="CASCADE"), primary_key=True),
+)
+
+call_appointment = sa.Table(
+    "call_appointment",
+    Base.metadata,
+    sa.Column("call_id", sa.ForeignKey("call.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "appointment_id", sa.ForeignKey("appointment.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
+class Call(Base):
+    """One Twilio call, inbound or a staff callback, keyed by its CallSid."""
+
+    __tablename__ = "call"
+    __table_args__ = (
+        sa.Index("ix_call_started", "started_at", "id"),
+        sa.Index("ix_call_line_started", "line", "started_at", "id"),
+        sa.Index("ix_call_caller_started", "caller", "started_at", "id"),
+        sa.Index("ix_call_outcome_started", "outcome", "started_at", "id"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    sid: orm.Mapped[str] = orm.mapped_column(sa.String(34), unique=True)
+    direction: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    line: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    caller: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    caller_raw: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    caller_kind: orm.Mapped[CallerKind]
+    started_at: orm.Mapped[datetime]
+    answered_at: orm.Mapped[datetime | None]
+    ended_at: orm.Mapped[datetime | None]
+    duration_s: orm.Mapped[int | None]
+    status: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    status_sequence: orm.Mapped[int | None]
+    outcome: orm.Mapped[CallOutcome | None]
+    callback_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("callback.id", ondelete="SET NULL"), index=True
+    )
+    anonymised_at: orm.Mapped[datetime | None]
+
+    events: orm.Mapped[list[CallEvent]] = orm.relationship(
+        back_populates="call", order_by="CallEvent.id", cascade="all, delete-orphan"
+    )
+    callback: orm.Mapped[Callback | None] = orm.relationship(back_populates="calls")
+    appeals: orm.Mapped[list[Appeal]] = orm.relationship(
+        secondary=call_appeal, back_populates="calls", order_by="Appeal.id"
+    )
+    appointments: orm.Mapped[list[Appointment]] = orm.relationship(
+        secondary=call_appointment, back_populates="calls", order_by="Appointment.id"
+    )
+    recordings: orm.Mapped[list[Recording]] = orm.relationship(
+        back_populates="call", order_by="Recording.id"
+    )
+
+
+class CallEvent(Base):
+    """One step of a call's path through the menu, in the order it happened."""
+
+    __tablename__ = "call_event"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    call_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("call.id", ondelete="CASCADE"), index=True
+    )
+    at: orm.Mapped[datetime]
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    detail: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+
+    call: orm.Mapped[Call] = orm.relationship(back_populates="events")
+
+
+class Consent(Base):
+    """A caller's consent to the processing of personal data, given by key press."""
+
+    __tablename__ = "consent"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    call_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("call.id", ondelete="CASCADE"), index=True
+    )
+    purpose: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    prompt_version: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    at: orm.Mapped[datetime]
+
+
+class Appeal(Base):
+    """An appeal (обращение): a citizen's request, registered under a short number."""
+
+    __tablename__ = "appeal"
+    __table_args__ = (
+        sa.Index("ix_appeal_status_due", "status", "answer_due"),
+        sa.Index("ix_appeal_created", "created_at", "id"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    number: orm.Mapped[str] = orm.mapped_column(sa.String(8), unique=True)
+    topic: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    channel: orm.Mapped[AppealChannel]
+    status: orm.Mapped[AppealStatus]
+    phone: orm.Mapped[str | None] = orm.mapped_column(sa.String(16), index=True)
+    name: orm.Mapped[str | None] = orm.mapped_column(sa.String(200))
+    address: orm.Mapped[str | None] = orm.mapped_column(sa.String(300))
+    transcript: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    created_at: orm.Mapped[datetime]
+    register_due: orm.Mapped[date]
+    answer_due: orm.Mapped[date]
+    extended: orm.Mapped[bool] = orm.mapped_column(default=False)
+
+    history: orm.Mapped[list[AppealStatusChange]] = orm.relationship(
+        back_populates="appeal", order_by="AppealStatusChange.id", cascade="all, delete-orphan"
+    )
+    calls: orm.Mapped[list[Call]] = orm.relationship(
+        secondary=call_appeal, back_populates="appeals", order_by="Call.id"
+    )
+    recordings: orm.Mapped[list[Recording]] = orm.relationship(
+        back_populates="appeal", order_by="Recording.id"
+    )
+
+
+class AppealStatusChange(Base):
+    __tablename__ = "appeal_status_change"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    appeal_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("appeal.id", ondelete="CASCADE"), index=True
+    )
+    at: orm.Mapped[datetime]
+    status: orm.Mapped[AppealStatus]
+    note: orm.Mapped[str] = orm.mapped_column(sa.String(500), default="")
+    staff_user_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("staff_user.id"))
+
+    appeal: orm.Mapped[Appeal] = orm.relationship(back_populates="history")
+    staff_user: orm.Mapped[StaffUser | None] = orm.relationship()
+
+
+class ReceptionSession(Base):
+    """An expert's reception at the office or at an outreach place; slots follow from it."""
+
+    __tablename__ = "reception_session"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    expert: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    title: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    place: orm.Mapped[str] = orm.mapped_column(sa.String(300))
+    outreach: orm.Mapped[bool] = orm.mapped_column(default=False)
+    starts_at: orm.Mapped[datetime] = orm.mapped_column(index=True)
+    ends_at: orm.Mapped[datetime]
+    slot_minutes: orm.Mapped[int]
+
+    slots: orm.Mapped[list[Slot]] = orm.relationship(
+        back_populates="session", order_by="Slot.starts_at", cascade="all, delete-orphan"
+    )
+
+
+class Slot(Base):
+    __tablename__ = "slot"
+    __table_args__ = (sa.UniqueConstraint("session_id", "starts_at"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    session_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("reception_session.id", ondelete="CASCADE")
+    )
+    starts_at: orm.Mapped[datetime] = orm.mapped_column(index=True)
+    ends_at: orm.Mapped[datetime]
+
+    session: orm.Mapped[ReceptionSession] = orm.relationship(back_populates="slots")
+    appointments: orm.Mapped[list[Appointment]] = orm.relationship(back_populates="slot")
+
+
+ACTIVE_APPOINTMENT = sa.text("status != 'cancelled'")
+
+
+class Appointment(Base):
+    """A booked personal visit. The database allows one active appointment per slot."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (
+        sa.Index(
+            "uq_appointment_active_slot",
+            "slot_id",
+            unique=True,
+            sqlite_where=ACTIVE_APPOINTMENT,
+            postgresql_where=ACTIVE_APPOINTMENT,
+        ),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    slot_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("slot.id"), index=True)
+    code: orm.Mapped[str] = orm.mapped_column(sa.String(6), unique=True)
+    phone: orm.Mapped[str | None] = orm.mapped_column(sa.String(16), index=True)
+    status: orm.Mapped[AppointmentStatus]
+    source: orm.Mapped[BookingSource]
+    created_at: orm.Mapped[datetime]
+    cancelled_at: orm.Mapped[datetime | None]
+    reminder_sent_at: orm.Mapped[datetime | None]
+
+    slot: orm.Mapped[Slot] = orm.relationship(back_populates="appointments")
+    calls: orm.Mapped[list[Call]] = orm.relationship(
+        secondary=call_appointment, back_populates="appointments", order_by="Call.id"
+    )
+    recordings: orm.Mapped[list[Recording]] = orm.relationship(
+        back_populates="appointment", order_by="Recording.id"
+    )
+
+
+OPEN_CALLBACK = sa.text("status = 'pending'")
+
+
+class Callback(Base):
+    """A citizen to call back. The database allows one open callback per phone."""
+
+    __tablename__ = "callback"
+    __table_args__ = (
+        sa.Index(
+            "uq_callback_open_phone",
+            "phone",
+            unique=True,
+            sqlite_where=OPEN_CALLBACK,
+            postgresql_where=OPEN_CALLBACK,
+        ),
+        sa.Index("ix_callback_status_due", "status", "due_at"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    phone: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    reasons: orm.Mapped[list[str]]
+    status: orm.Mapped[CallbackStatus]
+    created_at: orm.Mapped[datetime]
+    due_at: orm.Mapped[datetime]
+    closed_at: orm.Mapped[datetime | None]
+
+    calls: orm.Mapped[list[Call]] = orm.relationship(back_populates="callback", order_by="Call.id")
+    attempts: orm.Mapped[list[CallbackAttempt]] = orm.relationship(
+        back_populates="callback", order_by="CallbackAttempt.id", cascade="all, delete-orphan"
+    )
+
+
+class CallbackAttempt(Base):
+    __tablename__ = "callback_attempt"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    callback_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("callback.id", ondelete="CASCADE"), index=True
+    )
+    at: orm.Mapped[datetime]
+    result: orm.Mapped[AttemptResult]
+    note: orm.Mapped[str] = orm.mapped_column(sa.String(500), default="")
+    staff_user_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("staff_user.id"))
+    call_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("call.id"))
+
+    callback: orm.Mapped[Callback] = orm.relationship(back_populates="attempts")
+    staff_user: orm.Mapped[StaffUser | None] = orm.relationship()
+
+
+class Recording(Base):
+    """A Twilio recording, copied into the service's own storage (152-FZ)."""
+
+    __tablename__ = "recording"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    sid: orm.Mapped[str] = orm.mapped_column(sa.String(34), unique=True)
+    call_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("call.id"), index=True)
+    kind: orm.Mapped[RecordingKind]
+    twilio_url: orm.Mapped[str | None] = orm.mapped_column(sa.String(300))
+    duration_s: orm.Mapped[int]
+    state: orm.Mapped[RecordingState]
+    created_at: orm.Mapped[datetime]
+    appeal_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("appeal.id"), index=True)
+    appointment_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("appointment.id"), index=True
+    )
+    storage_key: orm.Mapped[str | None] = orm.mapped_column(sa.String(200))
+    size_bytes: orm.Mapped[int | None]
+    sha256: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    attempts: orm.Mapped[int] = orm.mapped_column(default=0)
+    last_error: orm.Mapped[str | None] = orm.mapped_column(sa.String(300))
+    next_attempt_at: orm.Mapped[datetime | None]
+    deleted_from_twilio_at: orm.Mapped[datetime | None]
+    purged_at: orm.Mapped[datetime | None]
+
+    call: orm.Mapped[Call] = orm.relationship(back_populates="recordings")
+    appeal: orm.Mapped[Appeal | None] = orm.relationship(back_populates="recordings")
+    appointment: orm.Mapped[Appointment | None] = orm.relationship(back_populates="recordings")
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_user"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    login: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    password_hash: orm.Mapped[str] = orm.mapped_column(sa.String(256))
+    role: orm.Mapped[StaffRole]
+    active: orm.Mapped[bool] = orm.mapped_column(default=True)
+    full_name: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+    phone: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    created_at: orm.Mapped[datetime]
+    failed_logins: orm.Mapped[int] = orm.mapped_column(default=0)
+    locked_until: orm.Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(100))
+    token_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    role: orm.Mapped[StaffRole]
+    created_at: orm.Mapped[datetime]
+    expires_at: orm.Mapped[datetime | None]
+    revoked_at: orm.Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Who viewed, exported or changed which personal data, and when."""
+
+    __tablename__ = "audit_entry"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    at: orm.Mapped[datetime] = orm.mapped_column(index=True)
+    actor: orm.Mapped[str] = orm.mapped_column(sa.String(100))
+    action: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    subject: orm.Mapped[str] = orm.mapped_column(sa.String(100))
+    detail: orm.Mapped[str] = orm.mapped_column(sa.String(300), default="")

@@ -1,0 +1,131 @@
+"""Fixtures: the app on SQLite or PostgreSQL (``TEST_DATABASE_URL``), signed Twilio calls."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import orm
+
+import db
+from app import create_app
+from calllog.migrate import alembic_config
+from clock import FixedClock
+from simulator import FlaskTransport, Simulator
+from tests.fakes import FakeTwilioHttp
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+ACCOUNT_SID = "AC" + "1" * 32
+BASE_URL = "https://reception.example"
+PERM = ZoneInfo("Asia/Yekaterinburg")
+# A Wednesday in office hours.
+OPEN_TIME = datetime(2026, 12, 2, 11, 0, tzinfo=PERM)
+LINE = "+73422368229"
+MOBILE = "+79024712233"
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database whose schema the migrations built, once per test run."""
+    url = os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    )
+    engine = db.create_engine(url)
+    with engine.begin() as connection:
+        if is_postgres(url):
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = db.create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fake_twilio() -> FakeTwilioHttp:
+    return FakeTwilioHttp()
+
+
+def make_config(tmp_path: Path, fake_twilio: FakeTwilioHttp, database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "APP_ENV": "production",
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_HTTP_CLIENT": fake_twilio,
+        "PUBLIC_BASE_URL": BASE_URL,
+        "SPOOL_DIR": str(tmp_path / "spool"),
+        "STAFF_PHONES": "+79120000001,+79120000002",
+    }
+
+
+@pytest.fixture
+def config(tmp_path: Path, fake_twilio: FakeTwilioHttp, database_url: str) -> dict:
+    """The settings the ``app`` fixture uses; a test may change them before using ``app``."""
+    return make_config(tmp_path, fake_twilio, database_url)
+
+
+@pytest.fixture
+def app(config: dict, engine: sa.Engine) -> Iterator[Flask]:
+    """The app inside one outer transaction, rolled back after the test.
+
+    Commits made by the code under test become savepoints (SQLAlchemy's recipe for
+    joining a session into an external transaction).
+    """
+    app = create_app(config)
+    app.extensions["sessionmaker"].kw["bind"].dispose()
+    app.extensions["office"].clock = FixedClock(OPEN_TIME)
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        app.extensions["sessionmaker"].configure(
+            bind=connection, join_transaction_mode="create_savepoint"
+        )
+        yield app
+        transaction.rollback()
+
+
+@pytest.fixture
+def clock(app: Flask) -> FixedClock:
+    return app.extensions["office"].clock
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def twilio(client: FlaskClient) -> Simulator:
+    """Twilio, as far as the webhooks can tell: signed requests, TwiML followed faithfully."""
+    return Simulator(FlaskTransport(client), AUTH_TOKEN, ACCOUNT_SID, BASE_URL)
+
+
+@pytest.fixture
+def records(app: Flask) -> Callable[[], orm.Session]:
+    """Open a fresh session to look at what the requests wrote."""
+
+    def open_session() -> orm.Session:
+        return app.extensions["sessionmaker"]()
+
+    return open_session
