@@ -1,55 +1,35 @@
 """The Twilio blueprint: every URL Twilio requests, all under ``/twilio/``.
 
-Each view checks the request, calls the call-log services, commits once and answers
-TwiML. A request without a valid signature gets 403 before anything is read or written.
+A request without a valid ``X-Twilio-Signature`` gets 403 before anything is read or
+written. The voice menu's views live in ``ivr/``; this module holds the URL table, the
+contract URLs of §5 (voice, status, fallback) and what happens when things go wrong:
+a caller always hears an apology and can leave a message, even without a database.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import re
-from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
 
-from calllog import callbacks, calls, spool
-from calllog.events import add_event
-from calllog.lines import match_line
+from calllog import calls, spool
 from calllog.messages import save_message
 from db import get_session
-from ivr import twiml
-from ivr.speech import when_words
-from models import Call, CallOutcome
+from ivr import menu, twiml
+from ivr.http import Turn, call_params, no_content, public_url, twiml_response
 from office import get_office
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("webhooks", __name__, url_prefix="/twilio")
 
-CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
-MAX_FIELD_LENGTH = 2000
-MENU_TRIES = 3
-MENU_KEYS = frozenset("12340")
-DEFAULT_LINE_NAME = "общественную приёмную"
-
-
-def twiml_response(response: VoiceResponse) -> Response:
-    return Response(str(response), mimetype="text/xml")
-
-
-def no_content() -> Response:
-    return Response(status=204)
-
-
-def public_url(endpoint: str, **values: Any) -> str:
-    """The absolute URL Twilio must request: on ``PUBLIC_BASE_URL`` when it is set."""
-    base = current_app.config["PUBLIC_BASE_URL"]
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+bp.add_url_rule("/voice", view_func=menu.incoming_call, methods=["POST"])
+bp.add_url_rule("/menu", view_func=menu.menu_choice, methods=["POST"])
 
 
 def signed_url() -> str:
@@ -64,115 +44,22 @@ def signed_url() -> str:
 
 
 @bp.before_request
-def check_signature() -> Response | None:
+def check_signature() -> None:
     token = current_app.config["TWILIO_AUTH_TOKEN"]
     if not token and current_app.config["DEVELOPMENT"]:
-        return None
+        return
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not RequestValidator(token).validate(signed_url(), request.form, signature):
         log.warning("rejected a %s request with a missing or wrong signature", request.path)
         abort(403)
-    return None
-
-
-def call_params() -> dict[str, str]:
-    """The form of a call webhook, refused with 400 when it is not one."""
-    params = dict(request.form.items())
-    if not CALL_SID.fullmatch(params.get("CallSid", "")):
-        abort(400, "CallSid missing or malformed")
-    if any(len(value) > MAX_FIELD_LENGTH for value in params.values()):
-        abort(400, "field too long")
-    return params
-
-
-@bp.errorhandler(400)
-def bad_request(error: Exception) -> tuple[str, int, dict[str, str]]:
-    return "Bad request", 400, {"Content-Type": "text/plain; charset=utf-8"}
-
-
-@bp.post("/voice")
-def incoming_call() -> Response:
-    """A call comes in: log it and answer with the greeting and the main menu."""
-    params = call_params()
-    office = get_office()
-    session = get_session()
-    now = office.now()
-    call, created = calls.start_call(session, params, match_line(office.lines, params), now)
-    if created:
-        add_event(call, "menu", "try 1", now)
-    line = office.line(call.line)
-    opening = None if office.hours.is_open(now) else office.hours.next_opening(now)
-    response = twiml.menu(
-        office.speaker,
-        intro=("greeting",),
-        values={"line": line.name if line else DEFAULT_LINE_NAME},
-        closed_when=when_words(opening, now) if opening else None,
-        **_menu_urls(1),
-    )
-    session.commit()
-    return twiml_response(response)
-
-
-def _menu_urls(attempt: int) -> dict[str, str]:
-    return {
-        "action": public_url(".menu_choice", attempt=attempt),
-        "no_input": public_url(".menu_choice", attempt=attempt, timeout=1),
-    }
-
-
-@bp.post("/menu")
-def menu_choice() -> Response:
-    """A key pressed in the main menu, or silence (``?timeout=1``), on try ``?attempt=N``.
-
-    Each try is one request; after the third, the caller is promised a callback (when
-    the number is known) and the call ends: no menu loops forever.
-    """
-    params = call_params()
-    office = get_office()
-    session = get_session()
-    now = office.now()
-    call, _ = calls.start_call(session, params, match_line(office.lines, params), now)
-    attempt = _bounded_int(request.args.get("attempt"), 1, MENU_TRIES)
-    digits = "" if request.args.get("timeout") else params.get("Digits", "")[:20]
-    response = _choose(call, digits, attempt)
-    session.commit()
-    return twiml_response(response)
-
-
-def _choose(call: Call, digits: str, attempt: int) -> VoiceResponse:
-    office = get_office()
-    now = office.now()
-    if digits == "*":
-        add_event(call, "key", "*", now)
-        return twiml.menu(office.speaker, **_menu_urls(attempt))
-    if digits in MENU_KEYS:
-        add_event(call, "key", digits, now)
-        add_event(call, "menu", "try 1", now)
-        return twiml.menu(office.speaker, intro=("not_ready",), **_menu_urls(1))
-    problem = "wrong_key" if digits else "no_input"
-    add_event(call, problem, digits, now)
-    if attempt < MENU_TRIES:
-        add_event(call, "menu", f"try {attempt + 1}", now)
-        return twiml.menu(office.speaker, retry_prompt=problem, **_menu_urls(attempt + 1))
-    if call.caller is None:
-        return twiml.goodbye(office.speaker, problem)
-    callbacks.request(
-        get_session(), call.caller, "no_choice", call, now, office.hours.next_working_time(now)
-    )
-    calls.record_outcome(get_session(), call, CallOutcome.CALLBACK_REQUESTED, now)
-    return twiml.goodbye(office.speaker, problem, "callback_promise")
 
 
 @bp.post("/status")
 def call_status() -> Response:
     """Twilio's call status callback: final status, duration, and the outcome at the end."""
-    params = call_params()
-    office = get_office()
-    session = get_session()
-    now = office.now()
-    call, _ = calls.start_call(session, params, match_line(office.lines, params), now)
-    calls.apply_status(session, call, params, now, office.hours.next_working_time(now))
-    session.commit()
+    turn = Turn.begin()
+    calls.apply_status(turn.session, turn.call, turn.params, turn.now, turn.callback_due())
+    turn.session.commit()
     return no_content()
 
 
@@ -187,10 +74,10 @@ def fallback() -> Response:
         request.form.get("ErrorCode", "?")[:10],
         request.form.get("ErrorUrl", "?")[:200].split("?")[0],
     )
-    return twiml_response(_apology())
+    return twiml_response(apology())
 
 
-def _apology() -> VoiceResponse:
+def apology() -> VoiceResponse:
     return twiml.apology_with_record(
         get_office().speaker,
         action=public_url("webhooks.message_recorded"),
@@ -202,14 +89,14 @@ def _apology() -> VoiceResponse:
 def message_recorded() -> Response:
     """The Record action of the apology: keep the message, in the database or the spool."""
     params = call_params()
-    office = get_office()
-    _save_or_spool("message", params)
+    save_or_spool("message", params)
     if params.get("Digits") == "hangup":
         return twiml_response(twiml.empty())
+    speaker = get_office().speaker
     if not params.get("RecordingSid"):
-        return twiml_response(twiml.goodbye(office.speaker, "fallback_nothing"))
+        return twiml_response(twiml.goodbye(speaker, "fallback_nothing"))
     response = VoiceResponse()
-    office.speaker.speak(response, "fallback_saved")
+    speaker.speak(response, "fallback_saved")
     response.hangup()
     return twiml_response(response)
 
@@ -217,11 +104,12 @@ def message_recorded() -> Response:
 @bp.post("/message/ready")
 def message_ready() -> Response:
     """The recording status callback of the apology's Record."""
-    _save_or_spool("message", call_params())
+    save_or_spool("message", call_params())
     return no_content()
 
 
-def _save_or_spool(kind: str, params: dict[str, str]) -> None:
+def save_or_spool(kind: str, params: dict[str, str]) -> None:
+    """Write a message into the database, or durably into the spool when it is down."""
     office = get_office()
     now = office.now()
     try:
@@ -229,33 +117,41 @@ def _save_or_spool(kind: str, params: dict[str, str]) -> None:
         save_message(session, office, params, now)
         session.commit()
     except sa.exc.SQLAlchemyError as error:
-        get_session().rollback()
+        _rollback()
         log.error("database unavailable (%s): spooling the message", type(error).__name__)
         spool.write(current_app.config["SPOOL_DIR"], kind, params, now)
 
 
-@bp.errorhandler(sa.exc.SQLAlchemyError)
-def database_unavailable(error: sa.exc.SQLAlchemyError) -> Response:
-    """No database: a caller still hears an apology and can leave a message."""
-    get_session().rollback()
-    log.error("database error on %s (%s)", request.path, type(error).__name__)
-    if request.endpoint in CALLBACK_ENDPOINTS:
+# Callbacks whose content is kept in the spool when it cannot be written to the database.
+SPOOLED_CALLBACKS = {"webhooks.call_status": "status"}
+
+
+@bp.errorhandler(Exception)
+def unexpected_error(error: Exception) -> Response | HTTPException:
+    """No 5xx ever reaches Twilio: a caller hears an apology and can leave a message.
+
+    Only the error's type is logged: its message may quote personal data.
+    """
+    if isinstance(error, HTTPException):
+        return error
+    _rollback()
+    log.error("%s on %s: answering with the apology", type(error).__name__, request.path)
+    if request.endpoint in SPOOLED_CALLBACKS:
         spool.write(
             current_app.config["SPOOL_DIR"],
-            "status",
+            SPOOLED_CALLBACKS[request.endpoint],
             dict(request.form.items()),
             get_office().now(),
         )
         return no_content()
-    return twiml_response(_apology())
+    return twiml_response(apology())
 
 
-CALLBACK_ENDPOINTS = {"webhooks.call_status"}
+@bp.errorhandler(400)
+def bad_request(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    return "Bad request", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 
-def _bounded_int(value: str | None, low: int, high: int) -> int:
-    try:
-        number = int(value or low)
-    except ValueError:
-        return low
-    return max(low, min(number, high))
+def _rollback() -> None:
+    with contextlib.suppress(sa.exc.SQLAlchemyError):
+        get_session().rollback()

@@ -1,0 +1,130 @@
+"""What every Twilio view shares: reading a webhook, one commit, answering TwiML.
+
+A view decorated with :func:`call_view` receives a :class:`Turn`, the call's state for
+this one request, returns a ``VoiceResponse``, and is committed once before answering.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Response, abort, current_app, request, url_for
+from sqlalchemy import orm
+from twilio.twiml.voice_response import VoiceResponse
+
+from calllog import callbacks, calls
+from calllog.events import add_event
+from calllog.lines import match_line
+from db import get_session
+from ivr.twiml import Speaker
+from models import Call, Callback, CallOutcome
+from office import Office, get_office
+
+CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
+MAX_FIELD_LENGTH = 2000
+
+
+def twiml_response(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def no_content() -> Response:
+    return Response(status=204)
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL Twilio must request: on ``PUBLIC_BASE_URL`` when it is set."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def call_params() -> dict[str, str]:
+    """The form of a call webhook, refused with 400 when it is not one."""
+    params = dict(request.form.items())
+    if not CALL_SID.fullmatch(params.get("CallSid", "")):
+        abort(400, "CallSid missing or malformed")
+    if any(len(value) > MAX_FIELD_LENGTH for value in params.values()):
+        abort(400, "field too long")
+    return params
+
+
+def bounded_int(value: str | None, low: int, high: int) -> int:
+    """A small whole number from a query string, clamped; anything else reads as ``low``."""
+    try:
+        number = int(value or low)
+    except ValueError:
+        return low
+    return max(low, min(number, high))
+
+
+@dataclass
+class Turn:
+    """One webhook request of a call: who, when, and what the caller just did."""
+
+    params: dict[str, str]
+    office: Office
+    session: orm.Session
+    now: datetime
+    call: Call
+    created: bool
+
+    @classmethod
+    def begin(cls) -> Turn:
+        params = call_params()
+        office = get_office()
+        session = get_session()
+        now = office.now()
+        line = match_line(office.lines, params)
+        call, created = calls.start_call(session, params, line, now)
+        return cls(params, office, session, now, call, created)
+
+    @property
+    def speaker(self) -> Speaker:
+        return self.office.speaker
+
+    @property
+    def digits(self) -> str:
+        """The keys pressed; empty when the request is a Gather's no-input fall-through."""
+        if request.args.get("timeout"):
+            return ""
+        return self.params.get("Digits", "")[:40]
+
+    def arg(self, name: str, low: int = 0, high: int = 2**31 - 1) -> int:
+        return bounded_int(request.args.get(name), low, high)
+
+    def event(self, kind: str, detail: str = "") -> None:
+        add_event(self.call, kind, detail, self.now)
+
+    def outcome(self, outcome: CallOutcome) -> None:
+        calls.record_outcome(self.session, self.call, outcome, self.now)
+
+    def callback_due(self) -> datetime:
+        return self.office.hours.next_working_time(self.now)
+
+    def request_callback(self, reason: str, phone: str | None = None) -> Callback:
+        """Queue a callback to ``phone`` (the caller's number by default) for ``reason``."""
+        number = phone or self.call.caller
+        if number is None:
+            raise ValueError("no number to call back")
+        due = self.callback_due()
+        return callbacks.request(self.session, number, reason, self.call, self.now, due)
+
+
+def call_view(view: Callable[[Turn], VoiceResponse]) -> Callable[[], Response]:
+    """Run ``view`` on this request's :class:`Turn`, commit once, answer its TwiML."""
+
+    @functools.wraps(view)
+    def wrapped() -> Response:
+        turn = Turn.begin()
+        response = view(turn)
+        turn.session.commit()
+        return twiml_response(response)
+
+    return wrapped
