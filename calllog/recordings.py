@@ -40,7 +40,6 @@ def attach(
     if recording is None:
         recording = Recording(
             sid=sid,
-            call=call,
             kind=kind,
             twilio_url=(params.get("RecordingUrl") or None),
             duration_s=duration_of(params),
@@ -49,6 +48,7 @@ def attach(
         )
         try:
             with session.begin_nested():
+                recording.call = call
                 session.add(recording)
         except sa.exc.IntegrityError:
             recording = session.scalar(sa.select(Recording).where(Recording.sid == sid))

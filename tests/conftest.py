@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,8 @@ from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import orm
+from twilio.request_validator import RequestValidator
+from werkzeug.test import TestResponse
 
 import db
 from app import create_app
@@ -129,3 +132,40 @@ def records(app: Flask) -> Callable[[], orm.Session]:
         return app.extensions["sessionmaker"]()
 
     return open_session
+
+
+def new_call_sid() -> str:
+    return "CA" + uuid.uuid4().hex
+
+
+@pytest.fixture
+def webhook(client: FlaskClient) -> Callable[..., TestResponse]:
+    """POST one signed Twilio request to ``path`` with ``params``, as Twilio would."""
+
+    def post(path: str, params: dict[str, str], **headers: str) -> TestResponse:
+        url = BASE_URL + path
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+        return client.post(
+            path,
+            base_url=BASE_URL,
+            data=params,
+            headers={"X-Twilio-Signature": signature, **headers},
+        )
+
+    return post
+
+
+def call_form(sid: str, caller: str = MOBILE, **extra: str) -> dict[str, str]:
+    """The parameters Twilio sends with every request of an inbound call."""
+    return {
+        "AccountSid": ACCOUNT_SID,
+        "ApiVersion": "2010-04-01",
+        "CallSid": sid,
+        "CallStatus": "in-progress",
+        "Called": LINE,
+        "Caller": caller,
+        "Direction": "inbound",
+        "From": caller,
+        "To": LINE,
+        **extra,
+    }
