@@ -107,7 +107,8 @@ def test_a_status_callback_for_an_unknown_call_logs_it(webhook, records):
 
     assert reply.status_code == 204
     row = logged(records, sid)
-    assert row.status == "busy" and row.line == LINE
+    assert row.status == "busy"
+    assert row.line == LINE
 
 
 @pytest.mark.parametrize(

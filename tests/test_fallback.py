@@ -45,7 +45,8 @@ def test_the_fallback_url_apologises_and_records_without_the_database(app, webho
     with database_down(app):
         reply = webhook("/twilio/fallback", call_form(new_call_sid(), ErrorCode="11200"))
 
-    assert reply.status_code == 200 and reply.mimetype == "text/xml"
+    assert reply.status_code == 200
+    assert reply.mimetype == "text/xml"
     document = ElementTree.fromstring(reply.data)
     assert [verb.tag for verb in document] == ["Say", "Record", "Say", "Hangup"]
     record = document.find("Record")
@@ -69,7 +70,8 @@ def test_a_voice_webhook_without_the_database_still_takes_a_message(app, twilio)
         assert replay_spool() >= 2
     session = db_session(app)
     appeal = session.scalar(sa.select(Appeal))
-    assert appeal.phone == MOBILE and appeal.topic == "other"
+    assert appeal.phone == MOBILE
+    assert appeal.topic == "other"
     assert [call.sid for call in appeal.calls] == [call.sid]
     logged = session.scalar(sa.select(Call).where(Call.sid == call.sid))
     assert logged.status == "completed"
@@ -119,9 +121,7 @@ def test_an_empty_message_gives_no_appeal_but_a_callback(app, webhook):
 def test_a_status_callback_without_the_database_is_spooled_and_replayed(app, webhook):
     sid = new_call_sid()
     with database_down(app):
-        reply = webhook(
-            "/twilio/status", call_form(sid, CallStatus="completed", CallDuration="17")
-        )
+        reply = webhook("/twilio/status", call_form(sid, CallStatus="completed", CallDuration="17"))
     assert reply.status_code == 204
     entries = spool.pending(app.config["SPOOL_DIR"])
     assert [entry.kind for entry in entries] == ["status"]

@@ -86,7 +86,8 @@ def test_three_silences_end_in_a_callback_and_goodbye_never_a_loop(twilio, recor
     assert "Мы не услышали ваш выбор." in call.last_said
     call.silence().silence()
 
-    assert call.ended and call.end_reason == "hangup-verb"
+    assert call.ended
+    assert call.end_reason == "hangup-verb"
     assert "Сотрудник приёмной перезвонит вам в рабочее время." in call.last_said
     assert "До свидания." in call.last_said
     call.finish()
@@ -107,7 +108,8 @@ def test_wrong_keys_count_as_tries_and_are_named(twilio, records):
 
     assert call.ended
     kinds = [kind for kind, _ in events(records, call.sid)]
-    assert kinds.count("wrong_key") == 2 and kinds.count("no_input") == 1
+    assert kinds.count("wrong_key") == 2
+    assert kinds.count("no_input") == 1
 
 
 def test_a_withheld_caller_gets_a_goodbye_and_no_callback(twilio, records):
@@ -120,7 +122,8 @@ def test_a_withheld_caller_gets_a_goodbye_and_no_callback(twilio, records):
     assert "перезвонит" not in call.last_said
     with records() as session:
         logged = session.scalar(sa.select(Call).where(Call.sid == call.sid))
-        assert logged.caller is None and logged.caller_raw == "anonymous"
+        assert logged.caller is None
+        assert logged.caller_raw == "anonymous"
         assert logged.outcome is CallOutcome.ABANDONED
         assert session.scalar(sa.select(sa.func.count(Callback.id))) == 0
 
