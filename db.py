@@ -34,7 +34,10 @@ def _create_sqlite_engine(url: str, **options: Any) -> sa.Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # Take the write lock at the start: two webhooks of one call (a Record action and
+        # its recording callback) then queue on busy_timeout instead of one of them
+        # failing when it upgrades a read transaction to a write.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,6 +19,18 @@ from ivr.prompts import Catalogue
 from ivr.twiml import Speaker
 from settings import ConfigError
 
+Topic = tuple[str, str]
+
+
+DEFAULT_TOPICS: tuple[Topic, ...] = (
+    ("housing", "Жилищно-коммунальное хозяйство"),
+    ("social", "Социальная защита"),
+    ("health", "Здравоохранение"),
+    ("education", "Образование и детские сады"),
+    ("transport", "Дороги и транспорт"),
+    ("other", "Другое"),
+)
+
 
 @dataclass
 class Office:
@@ -26,6 +39,9 @@ class Office:
     speaker: Speaker
     clock: Clock
     staff_phones: tuple[str, ...]
+    topics: tuple[Topic, ...] = DEFAULT_TOPICS
+    booking_min_ahead: timedelta = timedelta(hours=2)
+    booking_max_ahead: timedelta = timedelta(days=30)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Office:
@@ -47,6 +63,9 @@ class Office:
             speaker=Speaker(catalogue, config["VOICE"], config["SPEECH_INPUT"]),
             clock=Clock(tz),
             staff_phones=_staff_phones(config["STAFF_PHONES"]),
+            topics=_topics(config["APPEAL_TOPICS"]),
+            booking_min_ahead=timedelta(hours=config["BOOKING_MIN_HOURS_AHEAD"]),
+            booking_max_ahead=timedelta(days=config["BOOKING_MAX_DAYS_AHEAD"]),
         )
 
     def now(self) -> datetime:
@@ -54,6 +73,25 @@ class Office:
 
     def line(self, number: str) -> Line | None:
         return line_for(self.lines, number)
+
+    def topic_name(self, code: str) -> str:
+        return dict(self.topics).get(code, code)
+
+
+def _topics(spec: str | None) -> tuple[Topic, ...]:
+    """``APPEAL_TOPICS``: a JSON list of ``{"code": ..., "name": ...}``, keys 1 to 9 in order."""
+    if not spec:
+        return DEFAULT_TOPICS
+    try:
+        entries = json.loads(spec)
+        topics = tuple((str(entry["code"]), str(entry["name"])) for entry in entries)
+    except (ValueError, TypeError, KeyError):
+        raise ConfigError(
+            'APPEAL_TOPICS must be a JSON list of {"code": ..., "name": ...}'
+        ) from None
+    if not 1 <= len(topics) <= 9 or len({code for code, _ in topics}) != len(topics):
+        raise ConfigError("APPEAL_TOPICS needs one to nine topics with distinct codes")
+    return topics
 
 
 def _staff_phones(spec: str | None) -> tuple[str, ...]:

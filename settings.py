@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent
 
@@ -23,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXY_HOPS": 0,
     "RECEPTION_LINES": None,
     "STAFF_PHONES": "",
+    "APPEAL_TOPICS": None,
     "SMS_FROM": None,
     "MESSAGING_SERVICE_SID": None,
     "TZ_NAME": "Asia/Yekaterinburg",
@@ -43,6 +45,10 @@ class ConfigError(RuntimeError):
     """The configuration cannot be used; the message says why in one line."""
 
 
+#: The values of ``APP_ENV``; anything else is refused rather than read as development.
+ENVIRONMENTS = ("production", "development")
+
+
 def _coerce(name: str, raw: str) -> Any:
     default = DEFAULTS[name]
     if isinstance(default, bool):
@@ -59,15 +65,52 @@ def load(overrides: Mapping[str, Any] | None, instance_path: Path) -> dict[str, 
     """The settings in force: defaults < environment < ``overrides``."""
     config = dict(DEFAULTS)
     for name in DEFAULTS:
-        if name in os.environ:
+        # An empty variable (``TZ_NAME=``) is the same as an unset one: the default stays.
+        if os.environ.get(name, "").strip():
             config[name] = _coerce(name, os.environ[name])
-    config.update(overrides or {})
+    for name, value in (overrides or {}).items():
+        if isinstance(value, str) and isinstance(DEFAULTS.get(name), bool | int):
+            value = _coerce(name, value)
+        config[name] = value
+    for name, default in DEFAULTS.items():
+        if config[name] is None and default is not None:
+            config[name] = default
+    _validate(config)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'reception.sqlite3'}"
     if not config["SPOOL_DIR"]:
         config["SPOOL_DIR"] = str(instance_path / "spool")
     config["DEVELOPMENT"] = config["APP_ENV"] != "production"
     return config
+
+
+def _validate(config: dict[str, Any]) -> None:
+    """Refuse values that would silently weaken the service (a typo must not mean dev mode)."""
+    environment = str(config["APP_ENV"]).strip().lower()
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be {' or '.join(ENVIRONMENTS)}, not {config['APP_ENV']!r}")
+    config["APP_ENV"] = environment
+    numbers = [name for name, default in DEFAULTS.items() if type(default) is int]
+    for name in numbers:
+        value = config[name]
+        wanted = int if name == "TRUSTED_PROXY_HOPS" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, wanted) or value < 0:
+            raise ConfigError(f"{name} must be a number of at least 0, not {value!r}")
+    base = config["PUBLIC_BASE_URL"]
+    if base:
+        parts = urlsplit(str(base))
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or parts.username
+        ):
+            raise ConfigError(
+                "PUBLIC_BASE_URL must be the absolute address Twilio calls, such as "
+                f"https://reception.example, not {base!r}"
+            )
+        config["PUBLIC_BASE_URL"] = str(base).rstrip("/")
 
 
 def check(config: dict[str, Any]) -> list[str]:

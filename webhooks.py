@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import traceback
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, request
@@ -20,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from calllog import calls, spool
 from calllog.messages import save_message
 from db import get_session
-from ivr import menu, twiml
+from ivr import appeal, booking, menu, person, status, twiml
 from ivr.http import Turn, call_params, no_content, public_url, twiml_response
 from office import get_office
 
@@ -28,8 +29,36 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("webhooks", __name__, url_prefix="/twilio")
 
-bp.add_url_rule("/voice", view_func=menu.incoming_call, methods=["POST"])
-bp.add_url_rule("/menu", view_func=menu.menu_choice, methods=["POST"])
+# Twilio requests these because our TwiML names them: Gather and Record actions, recording
+# status callbacks, the Dial action and the staff's screening leg.
+VOICE_MENU = {
+    "/voice": menu.incoming_call,
+    "/menu": menu.menu_choice,
+    "/booking/existing": booking.existing_choice,
+    "/booking/cancel": booking.cancel_choice,
+    "/booking/none": booking.no_slots_choice,
+    "/booking/choose": booking.slot_choice,
+    "/booking/confirm": booking.confirm_choice,
+    "/booking/name": booking.name_recorded,
+    "/booking/name/ready": booking.name_ready,
+    "/booking/contact": booking.contact_typed,
+    "/booking/readback": booking.readback_choice,
+    "/appeal/consent": appeal.consent_choice,
+    "/appeal/topic": appeal.topic_choice,
+    "/appeal/recorded": appeal.recorded,
+    "/appeal/recording/ready": appeal.recording_ready,
+    "/appeal/contact": appeal.contact_typed,
+    "/appeal/readback": appeal.readback_choice,
+    "/status/number": status.number_typed,
+    "/status/callback": status.callback_choice,
+    "/person/dialled": person.dialled,
+    "/person/number": person.number_typed,
+    "/person/screen": person.screen,
+    "/person/accept": person.accept,
+}
+for path, view in VOICE_MENU.items():
+    endpoint = path.strip("/").replace("/", "_")
+    bp.add_url_rule(path, endpoint=endpoint, view_func=view, methods=["POST"])
 
 
 def signed_url() -> str:
@@ -130,12 +159,18 @@ SPOOLED_CALLBACKS = {"webhooks.call_status": "status"}
 def unexpected_error(error: Exception) -> Response | HTTPException:
     """No 5xx ever reaches Twilio: a caller hears an apology and can leave a message.
 
-    Only the error's type is logged: its message may quote personal data.
+    The log gets the error's type and where it happened, not its message: that may quote
+    personal data (a database error quotes the values it failed to write).
     """
     if isinstance(error, HTTPException):
         return error
     _rollback()
-    log.error("%s on %s: answering with the apology", type(error).__name__, request.path)
+    log.error(
+        "%s on %s: answering with the apology\n%s",
+        type(error).__name__,
+        request.path,
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
     if request.endpoint in SPOOLED_CALLBACKS:
         spool.write(
             current_app.config["SPOOL_DIR"],

@@ -36,7 +36,7 @@ def attach(
     sid = params.get("RecordingSid", "")
     if not (sid.startswith("RE") and 2 < len(sid) <= 34):
         return None
-    recording = session.scalar(sa.select(Recording).where(Recording.sid == sid))
+    recording = _locked(session, sid)
     if recording is None:
         recording = Recording(
             sid=sid,
@@ -51,7 +51,7 @@ def attach(
                 recording.call = call
                 session.add(recording)
         except sa.exc.IntegrityError:
-            recording = session.scalar(sa.select(Recording).where(Recording.sid == sid))
+            recording = _locked(session, sid)
             if recording is None:
                 raise
     if recording.twilio_url is None and params.get("RecordingUrl"):
@@ -59,3 +59,17 @@ def attach(
     if params.get("RecordingDuration"):
         recording.duration_s = max(recording.duration_s, duration_of(params))
     return recording
+
+
+def _locked(session: orm.Session, sid: str) -> Recording | None:
+    """The recording row, locked until commit (PostgreSQL) and read afresh.
+
+    Whoever holds it decides alone whether the recording still needs its appeal, so the
+    Record action and the recording callback never both create one.
+    """
+    return session.scalar(
+        sa.select(Recording)
+        .where(Recording.sid == sid)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )

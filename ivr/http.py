@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,8 +21,9 @@ from calllog import callbacks, calls
 from calllog.events import add_event
 from calllog.lines import match_line
 from db import get_session
+from ivr.speech_input import keys_from_speech
 from ivr.twiml import Speaker
-from models import Call, Callback, CallOutcome
+from models import Call, Callback, CallOutcome, Consent
 from office import Office, get_office
 
 CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
@@ -89,12 +90,17 @@ class Turn:
     def speaker(self) -> Speaker:
         return self.office.speaker
 
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
+
     @property
     def digits(self) -> str:
-        """The keys pressed; empty when the request is a Gather's no-input fall-through."""
+        """The keys pressed (or said); empty on a Gather's no-input fall-through."""
         if request.args.get("timeout"):
             return ""
-        return self.params.get("Digits", "")[:40]
+        digits = self.params.get("Digits", "")[:40]
+        if not digits and self.params.get("SpeechResult"):
+            digits = keys_from_speech(self.params["SpeechResult"])
+        return digits
 
     def arg(self, name: str, low: int = 0, high: int = 2**31 - 1) -> int:
         return bounded_int(request.args.get(name), low, high)
@@ -104,6 +110,14 @@ class Turn:
 
     def outcome(self, outcome: CallOutcome) -> None:
         calls.record_outcome(self.session, self.call, outcome, self.now)
+
+    def consent(self, purpose: str, prompt: str) -> None:
+        """Keep the caller's consent, with the exact wording they agreed to (152-FZ)."""
+        version = self.speaker.catalogue.prompt_version(prompt)
+        self.session.add(
+            Consent(call_id=self.call.id, purpose=purpose, prompt_version=version, at=self.now)
+        )
+        self.event("consent", purpose)
 
     def callback_due(self) -> datetime:
         return self.office.hours.next_working_time(self.now)
@@ -124,7 +138,27 @@ def call_view(view: Callable[[Turn], VoiceResponse]) -> Callable[[], Response]:
     def wrapped() -> Response:
         turn = Turn.begin()
         response = view(turn)
-        turn.session.commit()
+        _commit(turn)
         return twiml_response(response)
 
     return wrapped
+
+
+def callback_view(view: Callable[[Turn], None]) -> Callable[[], Response]:
+    """Like :func:`call_view`, for Twilio's asynchronous callbacks: answers 204."""
+
+    @functools.wraps(view)
+    def wrapped() -> Response:
+        turn = Turn.begin()
+        view(turn)
+        _commit(turn)
+        return no_content()
+
+    return wrapped
+
+
+def _commit(turn: Turn) -> None:
+    """Commit the request's work, then run what must wait for it (Twilio REST calls)."""
+    turn.session.commit()
+    for action in turn.after_commit:
+        action()

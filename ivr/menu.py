@@ -2,86 +2,63 @@
 
 | key | leads to |
 |-----|----------|
-| 1 | book a personal visit |
-| 2 | leave a request |
-| 3 | check the status of a request |
-| 4 | address, hours, outreach receptions |
-| 0 | a person |
+| 1 | book a personal visit (``ivr.booking``) |
+| 2 | leave a request (``ivr.appeal``) |
+| 3 | check the status of a request (``ivr.status``) |
+| 4 | address, hours, outreach receptions (``ivr.info``) |
+| 0 | a person (``ivr.person``) |
 | * | the menu again, without using a try |
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import twiml
-from ivr.http import Turn, call_view, public_url
+from ivr import appeal, booking, info, person, status, twiml
+from ivr.http import Turn, call_view
+from ivr.navigation import MENU_TRIES, main_menu, retry, urls
 from ivr.speech import when_words
-from models import CallOutcome
+from ivr.twiml import Prompt
 
-MENU_TRIES = 3
-MENU_KEYS = frozenset("12340")
 DEFAULT_LINE_NAME = "общественную приёмную"
 
-
-def menu_urls(attempt: int) -> dict[str, str]:
-    """The Gather action for try ``attempt`` and its no-input fall-through."""
-    return {
-        "action": public_url("webhooks.menu_choice", attempt=attempt),
-        "no_input": public_url("webhooks.menu_choice", attempt=attempt, timeout=1),
-    }
-
-
-def main_menu(turn: Turn, *intro: str, attempt: int = 1, **values: str) -> VoiceResponse:
-    """The main menu, after ``intro`` prompts; each submenu returns here."""
-    turn.event("menu", f"try {attempt}")
-    return twiml.menu(turn.speaker, intro=intro, values=values, **menu_urls(attempt))
+BRANCHES: dict[str, Callable[[Turn], VoiceResponse]] = {
+    "1": booking.start,
+    "2": appeal.start,
+    "3": status.start,
+    "4": info.start,
+    "0": person.start,
+}
 
 
 @call_view
 def incoming_call(turn: Turn) -> VoiceResponse:
     """A call comes in: the greeting, the closed notice out of hours, the main menu."""
-    if turn.created:
-        turn.event("menu", "try 1")
     line = turn.office.line(turn.call.line)
+    before: list[Prompt] = [("greeting", {"line": line.name if line else DEFAULT_LINE_NAME})]
     hours = turn.office.hours
-    opening = None if hours.is_open(turn.now) else hours.next_opening(turn.now)
-    return twiml.menu(
-        turn.speaker,
-        intro=("greeting",),
-        values={"line": line.name if line else DEFAULT_LINE_NAME},
-        closed_when=when_words(opening, turn.now) if opening else None,
-        **menu_urls(1),
-    )
+    if not hours.is_open(turn.now):
+        before.append(("closed", {"when": when_words(hours.next_opening(turn.now), turn.now)}))
+    if not turn.created:  # Twilio retried the first request: answer the same, log nothing
+        return twiml.menu(turn.speaker, before=tuple(before), **urls("webhooks.menu", attempt=1))
+    return main_menu(turn, *before)
 
 
 @call_view
 def menu_choice(turn: Turn) -> VoiceResponse:
-    """A key pressed in the main menu, or silence, on try ``?attempt=N``.
-
-    Each try is one request; after the third the caller is promised a callback (when
-    the number is known) and the call ends: no menu loops forever.
-    """
+    """A key pressed in the main menu, or silence, on try ``?attempt=N``."""
     attempt = turn.arg("attempt", 1, MENU_TRIES)
-    digits = turn.digits
-    if digits == "*":
+    key = turn.digits
+    if key == "*":
         turn.event("key", "*")
-        return twiml.menu(turn.speaker, **menu_urls(attempt))
-    if digits in MENU_KEYS:
-        turn.event("key", digits)
-        return main_menu(turn, "not_ready")
-    problem = "wrong_key" if digits else "no_input"
-    turn.event(problem, digits)
-    if attempt < MENU_TRIES:
-        turn.event("menu", f"try {attempt + 1}")
-        return twiml.menu(turn.speaker, retry_prompt=problem, **menu_urls(attempt + 1))
-    return give_up(turn, problem, "no_choice")
-
-
-def give_up(turn: Turn, problem: str, reason: str) -> VoiceResponse:
-    """End a call that got nowhere: a callback for a known number, then goodbye."""
-    if turn.call.caller is None:
-        return twiml.goodbye(turn.speaker, problem)
-    turn.request_callback(reason)
-    turn.outcome(CallOutcome.CALLBACK_REQUESTED)
-    return twiml.goodbye(turn.speaker, problem, "callback_promise")
+        return twiml.menu(turn.speaker, **urls("webhooks.menu", attempt=attempt))
+    if key in BRANCHES:
+        turn.event("key", key)
+        return BRANCHES[key](turn)
+    return retry(
+        turn,
+        attempt,
+        lambda again, problem: main_menu(turn, problem, attempt=again),
+    )

@@ -9,20 +9,65 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_FILE = Path(__file__).with_name("prompts.toml")
+APPEAL_STATUSES = ("registered", "in_review", "forwarded", "practical_help", "explained", "closed")
 
 # Each prompt the code speaks, with the placeholders it fills in.
+NO: frozenset[str] = frozenset()
 REQUIRED: dict[str, frozenset[str]] = {
     "greeting": frozenset({"line"}),
     "closed": frozenset({"when"}),
-    "main_menu": frozenset(),
-    "no_input": frozenset(),
-    "wrong_key": frozenset(),
-    "callback_promise": frozenset(),
-    "goodbye": frozenset(),
-    "not_ready": frozenset(),
-    "fallback_apology": frozenset(),
-    "fallback_saved": frozenset(),
-    "fallback_nothing": frozenset(),
+    "main_menu": NO,
+    "no_input": NO,
+    "wrong_key": NO,
+    "callback_promise": NO,
+    "goodbye": NO,
+    "fallback_apology": NO,
+    "fallback_saved": NO,
+    "fallback_nothing": NO,
+    "try_again": NO,
+    "to_main_menu": NO,
+    "readback_repeat": NO,
+    "consent_version": NO,
+    "booking_existing": frozenset({"when", "expert", "place"}),
+    "booking_existing_keys": NO,
+    "booking_cancel_confirm": NO,
+    "booking_cancelled": NO,
+    "booking_kept": NO,
+    "booking_offer": frozenset({"key", "when", "expert", "place"}),
+    "booking_more": NO,
+    "booking_no_more": NO,
+    "booking_none": NO,
+    "booking_confirm": frozenset({"when", "expert", "place"}),
+    "slot_taken": NO,
+    "booking_name": NO,
+    "booking_readback": frozenset({"when", "expert", "place", "code"}),
+    "contact_ask": NO,
+    "contact_retry": NO,
+    "contact_failed": NO,
+    "appeal_consent": NO,
+    "appeal_topics": NO,
+    "appeal_topic_option": frozenset({"topic", "key"}),
+    "appeal_record": NO,
+    "appeal_empty": NO,
+    "appeal_readback": frozenset({"number"}),
+    "answer_period": NO,
+    "status_ask": NO,
+    "status_found": frozenset({"number", "status", "date"}),
+    "status_elsewhere": NO,
+    "status_offer_callback": NO,
+    "status_callback_queued": NO,
+    "appeal_not_found": NO,
+    **{f"status_{status}": NO for status in APPEAL_STATUSES},
+    "info_address": NO,
+    "info_hours": frozenset({"hours"}),
+    "info_outreach": frozenset({"receptions"}),
+    "info_no_outreach": NO,
+    "person_connecting": NO,
+    "person_busy": NO,
+    "person_closed": NO,
+    "person_callback": frozenset({"phone"}),
+    "person_ask_number": NO,
+    "person_screen": NO,
 }
 
 
@@ -73,5 +118,10 @@ class Catalogue:
             if REQUIRED[key]:
                 raise CatalogueError(f"prompt {key!r} has placeholders and cannot be a recording")
 
-    def text(self, key: str, **values: str) -> str:
+    def text(self, key: str, /, **values: str) -> str:
         return self.texts[key].format(**values)
+
+    def prompt_version(self, key: str) -> str:
+        """Names the exact wording of one prompt, e.g. the consent a caller agreed to."""
+        digest = hashlib.sha256(self.texts[key].encode("utf-8")).hexdigest()[:12]
+        return f"{key}@{digest}"

@@ -15,6 +15,8 @@ from ivr.prompts import Catalogue
 LANGUAGE = "ru-RU"
 MENU_TIMEOUT_S = 6
 NUMBER_TIMEOUT_S = 8
+# A catalogue key, or a key with the values it is said with.
+Prompt = str | tuple[str, dict[str, str]]
 SPEECH_HINTS = "один,два,три,четыре,ноль,оператор,запись,обращение,статус,адрес"
 
 
@@ -26,16 +28,21 @@ class Speaker:
     voice: str = "Polly.Tatyana"
     speech_input: bool = False
 
-    def speak(self, verb: VoiceResponse | Gather, *keys: str, **values: str) -> None:
-        """Add the prompts ``keys`` in order, merging adjacent texts into one ``<Say>``."""
+    def speak(self, verb: VoiceResponse | Gather, *prompts: Prompt, **values: str) -> None:
+        """Add ``prompts`` in order, merging adjacent texts into one ``<Say>``.
+
+        A prompt is a catalogue key, or a ``(key, values)`` pair for a prompt said with
+        its own values (one of several slots offered, say); ``values`` fill in the rest.
+        """
         pending: list[str] = []
-        for key in keys:
+        for prompt in prompts:
+            key, own = (prompt, {}) if isinstance(prompt, str) else prompt
             if key in self.catalogue.audio:
                 self._say(verb, pending)
                 pending = []
                 verb.play(self.catalogue.audio[key])
             else:
-                pending.append(self.catalogue.text(key, **values))
+                pending.append(self.catalogue.text(key, **(values | own)))
         self._say(verb, pending)
 
     def say_text(self, verb: VoiceResponse | Gather, text: str) -> None:
@@ -66,35 +73,109 @@ class Speaker:
         return response.gather(**options)
 
 
+def ask(
+    speaker: Speaker,
+    *prompts: Prompt,
+    action: str,
+    no_input: str,
+    before: tuple[Prompt, ...] = (),
+    values: dict[str, str] | None = None,
+    num_digits: int | None = 1,
+) -> VoiceResponse:
+    """Say ``before``, then ask ``prompts`` in a ``<Gather>`` posting to ``action``.
+
+    ``no_input`` is where Twilio goes when the caller presses nothing: a Gather without
+    input never calls its action, it falls through to the next verb.
+    """
+    response = VoiceResponse()
+    speaker.speak(response, *before, **(values or {}))
+    gather = speaker.gather(response, action, num_digits=num_digits)
+    speaker.speak(gather, *prompts, **(values or {}))
+    response.redirect(no_input, method="POST")
+    return response
+
+
 def menu(
     speaker: Speaker,
     *,
     action: str,
     no_input: str,
-    intro: tuple[str, ...] = (),
+    before: tuple[Prompt, ...] = (),
     values: dict[str, str] | None = None,
-    closed_when: str | None = None,
-    retry_prompt: str | None = None,
 ) -> VoiceResponse:
-    """The main menu: optional intro and closed notice, then the keys, then a fall-through.
+    """The main menu, after the ``before`` prompts (greeting, closed notice, a retry)."""
+    return ask(speaker, "main_menu", action=action, no_input=no_input, before=before, values=values)
 
-    ``no_input`` is where Twilio goes when the caller presses nothing (a Gather without
-    input never calls its action).
+
+def record(
+    speaker: Speaker,
+    *prompts: Prompt,
+    action: str,
+    recording_callback: str,
+    no_input: str,
+    max_length: int,
+    values: dict[str, str] | None = None,
+) -> VoiceResponse:
+    """Record after ``prompts``; ``#`` ends it, ten seconds of silence too.
+
+    The recording status callback is the reliable signal that the audio exists, so both
+    it and the action must be able to keep what was said; ``no_input`` catches Twilio's
+    legacy fall-through on an empty recording.
     """
     response = VoiceResponse()
-    if retry_prompt:
-        speaker.speak(response, retry_prompt)
-    if intro:
-        speaker.speak(response, *intro, **(values or {}))
-    if closed_when:
-        speaker.speak(response, "closed", when=closed_when)
-    gather = speaker.gather(response, action)
-    speaker.speak(gather, "main_menu")
+    speaker.speak(response, *prompts, **(values or {}))
+    response.record(
+        action=action,
+        method="POST",
+        max_length=max_length,
+        timeout=10,
+        finish_on_key="#",
+        play_beep=True,
+        recording_status_callback=recording_callback,
+        recording_status_callback_method="POST",
+        recording_status_callback_event="completed",
+    )
     response.redirect(no_input, method="POST")
     return response
 
 
-def goodbye(speaker: Speaker, *before: str) -> VoiceResponse:
+def readback(speaker: Speaker, *prompts: Prompt, action: str) -> VoiceResponse:
+    """Read ``prompts`` back; ``*`` repeats them, anything else or silence says goodbye."""
+    response = VoiceResponse()
+    speaker.speak(response, *prompts)
+    gather = speaker.gather(response, action)
+    speaker.speak(gather, "readback_repeat")
+    speaker.speak(response, "goodbye")
+    response.hangup()
+    return response
+
+
+def dial_staff(
+    speaker: Speaker, phones: tuple[str, ...], *, action: str, screen: str, timeout: int = 20
+) -> VoiceResponse:
+    """Ring the staff phones together; each answer is screened before it is connected."""
+    response = VoiceResponse()
+    speaker.speak(response, "person_connecting")
+    dial = response.dial(action=action, method="POST", timeout=timeout)
+    for phone in phones:
+        dial.number(phone, url=screen, method="POST")
+    return response
+
+
+def screen(speaker: Speaker, *, action: str) -> VoiceResponse:
+    """What a staff member hears on answering: press 1 to take the call.
+
+    A voicemail presses nothing, so the call falls through to ``<Hangup>`` and is not
+    taken; the caller's Dial then reports no answer.
+    """
+    response = VoiceResponse()
+    gather = response.gather(action=action, method="POST", num_digits=1, timeout=5)
+    speaker.speak(gather, "person_screen")
+    response.hangup()
+    return response
+
+
+def goodbye(speaker: Speaker, *before: Prompt) -> VoiceResponse:
     """Say ``before`` and goodbye, then hang up."""
     response = VoiceResponse()
     speaker.speak(response, *before, "goodbye")

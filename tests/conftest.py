@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from werkzeug.test import TestResponse
 import db
 from app import create_app
 from calllog.migrate import alembic_config
+from calllog.schedule import create_session
 from clock import FixedClock
 from simulator import FlaskTransport, Simulator
 from tests.fakes import FakeTwilioHttp
@@ -169,3 +170,37 @@ def call_form(sid: str, caller: str = MOBILE, **extra: str) -> dict[str, str]:
         "To": LINE,
         **extra,
     }
+
+
+EXPERT = "Иванова Мария Петровна"
+OFFICE = "г. Пермь, ул. Екатерининская, 210, кабинет 3"
+
+
+@pytest.fixture
+def schedule(records: Callable[[], orm.Session]) -> Callable[..., list[int]]:
+    """Add a reception session; returns its slot ids."""
+
+    def add(
+        starts_at: datetime,
+        minutes: int = 60,
+        slot_minutes: int = 20,
+        *,
+        expert: str = EXPERT,
+        place: str = OFFICE,
+        outreach: bool = False,
+    ) -> list[int]:
+        with records() as session:
+            reception = create_session(
+                session,
+                expert=expert,
+                title="депутат Законодательного собрания",
+                place=place,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=minutes),
+                slot_minutes=slot_minutes,
+                outreach=outreach,
+            )
+            session.commit()
+            return [slot.id for slot in reception.slots]
+
+    return add

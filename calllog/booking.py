@@ -1,0 +1,227 @@
+"""Booking a personal visit: free slots, atomic booking under a short code, the move rule.
+
+Every function takes the SQLAlchemy session and flushes; the caller commits. The database
+has the last word on double booking: the partial unique index ``uq_appointment_active_slot``
+allows one active (not cancelled) appointment per slot, on every worker and host.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from models import (
+    Appointment,
+    AppointmentStatus,
+    BookingSource,
+    Call,
+    ReceptionSession,
+    Slot,
+)
+
+# Four digits while they last, then longer: short enough to read twice and type on a keypad.
+CODE_LENGTHS = (4, 4, 4, 4, 5, 5, 5, 6, 6, 6)
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    """A slot as the caller hears it: when, with whom, where."""
+
+    slot_id: int
+    starts_at: datetime  # aware, in UTC like every stored time: convert it to speak it
+    expert: str
+    title: str
+    place: str
+    outreach: bool
+
+
+class SlotTaken(Exception):
+    """The slot was booked by someone else meanwhile."""
+
+
+def _is_active() -> sa.ColumnElement[bool]:
+    # The predicate of uq_appointment_active_slot: attended and missed visits hold their slot.
+    return Appointment.status != AppointmentStatus.CANCELLED
+
+
+def _offers() -> sa.Select[Slot, ReceptionSession]:
+    return sa.select(Slot, ReceptionSession).join(Slot.session)
+
+
+def _as_offer(slot: Slot, reception: ReceptionSession) -> SlotOffer:
+    return SlotOffer(
+        slot_id=slot.id,
+        starts_at=slot.starts_at,
+        expert=reception.expert,
+        title=reception.title,
+        place=reception.place,
+        outreach=reception.outreach,
+    )
+
+
+def free_slots(
+    session: orm.Session,
+    now: datetime,
+    *,
+    min_ahead: timedelta,
+    max_ahead: timedelta,
+    limit: int = 3,
+    offset: int = 0,
+) -> list[SlotOffer]:
+    """The nearest slots without an active appointment, ``offset`` of them skipped.
+
+    A slot qualifies when it starts at or after ``now + min_ahead`` and before
+    ``now + max_ahead``; a cancelled appointment frees its slot again. The order (start,
+    then slot id) is stable, so ``offset`` pages through the list ("9: the next three").
+    """
+    taken = sa.exists().where(Appointment.slot_id == Slot.id, _is_active())
+    query = (
+        _offers()
+        .where(Slot.starts_at >= now + min_ahead, Slot.starts_at < now + max_ahead, ~taken)
+        .order_by(Slot.starts_at, Slot.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_as_offer(slot, reception) for slot, reception in session.execute(query)]
+
+
+def offer(session: orm.Session, slot_id: int) -> SlotOffer | None:
+    """The slot described for the caller, free or not; ``None`` if there is no such slot."""
+    row = session.execute(_offers().where(Slot.id == slot_id)).first()
+    return None if row is None else _as_offer(row.Slot, row.ReceptionSession)
+
+
+def upcoming_appointment(session: orm.Session, phone: str, now: datetime) -> Appointment | None:
+    """The appointment ``phone`` holds (status booked) in a slot starting after ``now``."""
+    return session.scalars(_upcoming(phone, now).limit(1)).first()
+
+
+def _upcoming(phone: str, now: datetime) -> sa.Select[Appointment]:
+    return (
+        sa.select(Appointment)
+        .join(Appointment.slot)
+        .where(
+            Appointment.phone == phone,
+            Appointment.status == AppointmentStatus.BOOKED,
+            Slot.starts_at > now,
+        )
+        .order_by(Slot.starts_at, Appointment.id)
+    )
+
+
+def book(
+    session: orm.Session,
+    *,
+    slot_id: int,
+    phone: str | None,
+    now: datetime,
+    source: BookingSource,
+    call: Call | None = None,
+) -> Appointment:
+    """Book the slot under a fresh code and link ``call`` to the appointment.
+
+    Raises :class:`SlotTaken` when the slot has an active appointment, whether it was there
+    before or a concurrent booking won the race; the session stays usable and the caller's
+    previous appointment stays booked. When the booking succeeds, the phone's previous
+    upcoming appointment is cancelled in the same transaction: the booking moves.
+    Raises ``ValueError`` when the slot does not exist or has already started.
+    """
+    slot = _lock_slot(session, slot_id)
+    if slot is None:
+        raise ValueError(f"no slot {slot_id}")
+    if slot.starts_at <= now:
+        raise ValueError(f"slot {slot_id} has already started")
+    if _slot_is_taken(session, slot_id):
+        raise SlotTaken(slot_id)
+    for length in CODE_LENGTHS:
+        appointment = Appointment(
+            slot_id=slot_id,
+            code=_random_code(length),
+            phone=phone,
+            status=AppointmentStatus.BOOKED,
+            source=source,
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(appointment)
+        except sa.exc.IntegrityError:
+            # Either the slot was taken by a writer that did not lock it, or the code
+            # was drawn before: only the first is final.
+            if _slot_is_taken(session, slot_id):
+                raise SlotTaken(slot_id) from None
+            continue
+        if phone is not None:
+            _cancel_upcoming(session, phone, now, keep=appointment)
+        if call is not None:
+            call.appointments.append(appointment)
+        session.flush()
+        return appointment
+    raise RuntimeError("no free booking code after several draws")
+
+
+def _lock_slot(session: orm.Session, slot_id: int) -> Slot | None:
+    """The slot, locked against concurrent bookings until the transaction ends.
+
+    On PostgreSQL ``SELECT ... FOR UPDATE`` locks the row, so a second confirmation of the
+    same slot waits here for the first transaction to end and then sees its appointment.
+    SQLite has no row locks (it drops ``FOR UPDATE``) and lets one writer in at a time: a
+    no-op UPDATE makes sure this transaction holds that write lock before it reads (a no-op
+    indeed if it began IMMEDIATE), so a concurrent booking waits for it (``busy_timeout``)
+    rather than failing later on a stale snapshot.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            sa.update(Slot)
+            .where(Slot.id == slot_id)
+            .values(ends_at=Slot.ends_at)
+            .execution_options(synchronize_session=False)
+        )
+    query = sa.select(Slot).where(Slot.id == slot_id).with_for_update()
+    return session.scalar(query.execution_options(populate_existing=True))
+
+
+def _slot_is_taken(session: orm.Session, slot_id: int) -> bool:
+    query = sa.select(Appointment.id).where(Appointment.slot_id == slot_id, _is_active())
+    return session.scalar(query.limit(1)) is not None
+
+
+def _random_code(length: int) -> str:
+    low = 10 ** (length - 1)
+    return str(low + secrets.randbelow(9 * low))
+
+
+def set_contact(session: orm.Session, appointment: Appointment, phone: str, now: datetime) -> None:
+    """Set the contact typed on the keypad; the phone's other upcoming booking is cancelled."""
+    appointment.phone = phone
+    _cancel_upcoming(session, phone, now, keep=appointment)
+    session.flush()
+
+
+def _cancel_upcoming(session: orm.Session, phone: str, now: datetime, *, keep: Appointment) -> None:
+    """Cancel every upcoming appointment of ``phone`` but ``keep``: a phone holds one."""
+    others = session.scalars(_upcoming(phone, now).where(Appointment.id != keep.id)).all()
+    for other in others:
+        cancel(session, other, now)
+
+
+def cancel(session: orm.Session, appointment: Appointment, now: datetime) -> None:
+    """Cancel a booked appointment and free its slot; cancelling it again changes nothing.
+
+    Raises ``ValueError`` for a visit already marked attended or missed.
+    """
+    if appointment.status == AppointmentStatus.CANCELLED:
+        return
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise ValueError(f"appointment {appointment.code} is {appointment.status}")
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = now
+    session.flush()
+
+
+def find_by_code(session: orm.Session, code: str) -> Appointment | None:
+    return session.scalar(sa.select(Appointment).where(Appointment.code == code))

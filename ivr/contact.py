@@ -1,0 +1,44 @@
+"""A contact number typed on the keypad (§3.1 step 5): two tries, ended by ``#``.
+
+While a number is being typed, ``*`` and ``0`` are digits of nothing: they simply do not
+make a valid number.
+"""
+
+from __future__ import annotations
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from calllog.phones import parse_keypad
+from ivr import twiml
+from ivr.http import Turn
+from ivr.navigation import urls
+from ivr.twiml import Prompt
+
+CONTACT_TRIES = 2
+
+
+def ask_number(
+    turn: Turn,
+    endpoint: str,
+    *,
+    prompt: str = "contact_ask",
+    before: tuple[Prompt, ...] = (),
+    attempt: int = 1,
+    **values: object,
+) -> VoiceResponse:
+    """Ask for a number on the keypad; ``endpoint`` gets it with ``attempt`` and ``values``."""
+    return twiml.ask(
+        turn.speaker,
+        prompt,
+        before=before,
+        num_digits=None,
+        **urls(endpoint, attempt=attempt, **values),
+    )
+
+
+def typed_number(turn: Turn) -> str | None:
+    """The E.164 number typed, or None when it is not a valid Russian number."""
+    digits = turn.digits
+    number = parse_keypad(digits) if digits.isdigit() else None
+    turn.event("contact_typed" if number else "contact_invalid")
+    return number
