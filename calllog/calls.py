@@ -41,6 +41,7 @@ def start_call(
     sid = params["CallSid"]
     call = find_call(session, sid)
     if call is not None:
+        _complete(call, params, line)
         return call, False
     caller = parse_caller(params.get("From"))
     call = _new_call(sid, params, line, caller, now)
@@ -55,6 +56,16 @@ def start_call(
     add_event(call, "started", f"line {line}", now)
     log.info("call %s started on %s from %s", sid, line, mask(caller.e164 or caller.raw))
     return call, True
+
+
+def _complete(call: Call, params: Mapping[str, str], line: str) -> None:
+    """Fill in who called which line, when the call was first logged from a callback
+    that does not carry them (a recording callback has no ``From`` or ``To``)."""
+    if not call.line and line:
+        call.line = line[:64]
+    if not call.caller_raw and params.get("From"):
+        caller = parse_caller(params["From"])
+        call.caller, call.caller_raw, call.caller_kind = caller.e164, caller.raw[:64], caller.kind
 
 
 def _new_call(

@@ -42,6 +42,8 @@ def save_message(
             call=call,
         )
         calls.record_outcome(session, call, CallOutcome.REQUEST_LEFT, now)
+    if recording is not None and recording.appeal is not None and recording.appeal.phone is None:
+        recording.appeal.phone = call.caller
     if call.caller is not None and call.callback is None:
         callbacks.request(
             session, call.caller, "fallback", call, now, office.hours.next_working_time(now)

@@ -117,6 +117,8 @@ def register(turn: Turn, topic: str) -> Appeal | None:
         )
         turn.event("appeal_registered", recording.appeal.number)
         turn.outcome(CallOutcome.REQUEST_LEFT)
+    if recording.appeal.phone is None:
+        recording.appeal.phone = turn.call.caller
     return recording.appeal
 
 

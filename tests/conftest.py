@@ -126,13 +126,21 @@ def twilio(client: FlaskClient) -> Simulator:
 
 
 @pytest.fixture
-def records(app: Flask) -> Callable[[], orm.Session]:
-    """Open a fresh session to look at what the requests wrote."""
+def records(app: Flask) -> Iterator[Callable[[], orm.Session]]:
+    """Open a fresh session to look at what the requests wrote.
+
+    The sessions stay referenced (so what they loaded stays usable) and are not closed:
+    closing would roll back to savepoints that later sessions on the test's connection
+    have released. The ``app`` fixture's outer rollback discards everything anyway.
+    """
+    sessions: list[orm.Session] = []
 
     def open_session() -> orm.Session:
-        return app.extensions["sessionmaker"]()
+        sessions.append(app.extensions["sessionmaker"]())
+        return sessions[-1]
 
-    return open_session
+    yield open_session
+    sessions.clear()
 
 
 def new_call_sid() -> str:

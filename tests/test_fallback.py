@@ -153,3 +153,22 @@ def test_an_unexpected_error_answers_with_the_apology(app, webhook, monkeypatch,
 
     assert reply.status_code == 200
     assert ElementTree.fromstring(reply.data).find("Record") is not None
+
+
+def test_a_call_first_seen_in_a_recording_callback_learns_its_caller_later(app, webhook):
+    sid, recording = new_call_sid(), "RE" + "e" * 32
+    bare = {
+        "AccountSid": "AC" + "1" * 32,
+        "CallSid": sid,
+        "RecordingSid": recording,
+        "RecordingStatus": "completed",
+        "RecordingDuration": "8",
+    }
+    webhook("/twilio/message/ready", bare)
+    webhook("/twilio/message", message_form(sid, recording, 8, Digits="#"))
+
+    call = db_session(app).scalar(sa.select(Call).where(Call.sid == sid))
+    assert call.caller == MOBILE
+    assert call.line == LINE
+    assert call.appeals[0].phone == MOBILE  # filled in once the number was known
+    assert call.callback.phone == MOBILE
