@@ -276,10 +276,10 @@ class AppealStatusChange(Base):
     at: orm.Mapped[datetime]
     status: orm.Mapped[AppealStatus]
     note: orm.Mapped[str] = orm.mapped_column(sa.String(500), default="")
-    staff_user_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("staff_user.id"))
+    # A staff login or API token name; None when the phone line itself made the change.
+    actor: orm.Mapped[str | None] = orm.mapped_column(sa.String(100))
 
     appeal: orm.Mapped[Appeal] = orm.relationship(back_populates="history")
-    staff_user: orm.Mapped[StaffUser | None] = orm.relationship()
 
 
 class ReceptionSession(Base):
@@ -394,11 +394,10 @@ class CallbackAttempt(Base):
     at: orm.Mapped[datetime]
     result: orm.Mapped[AttemptResult]
     note: orm.Mapped[str] = orm.mapped_column(sa.String(500), default="")
-    staff_user_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("staff_user.id"))
+    actor: orm.Mapped[str | None] = orm.mapped_column(sa.String(100))
     call_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("call.id"))
 
     callback: orm.Mapped[Callback] = orm.relationship(back_populates="attempts")
-    staff_user: orm.Mapped[StaffUser | None] = orm.relationship()
 
 
 class Recording(Base):

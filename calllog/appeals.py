@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from models import Appeal, AppealChannel, AppealStatus, AppealStatusChange, Call
+from models import (
+    Appeal,
+    AppealChannel,
+    AppealStatus,
+    AppealStatusChange,
+    Call,
+)
 
 REGISTER_WITHIN_DAYS = 3
 ANSWER_WITHIN_DAYS = 30
@@ -60,3 +66,96 @@ def create_appeal(
 def _random_number(length: int) -> str:
     low = 10 ** (length - 1)
     return str(low + secrets.randbelow(9 * low))
+
+
+# Status changes (§4): registered → in_review → forwarded, or answered (practical_help or
+# explained) → closed. Staff may forward or answer straight from registered.
+TRANSITIONS: dict[AppealStatus, frozenset[AppealStatus]] = {
+    AppealStatus.REGISTERED: frozenset(
+        {
+            AppealStatus.IN_REVIEW,
+            AppealStatus.FORWARDED,
+            AppealStatus.PRACTICAL_HELP,
+            AppealStatus.EXPLAINED,
+        }
+    ),
+    AppealStatus.IN_REVIEW: frozenset(
+        {AppealStatus.FORWARDED, AppealStatus.PRACTICAL_HELP, AppealStatus.EXPLAINED}
+    ),
+    AppealStatus.FORWARDED: frozenset({AppealStatus.CLOSED}),
+    AppealStatus.PRACTICAL_HELP: frozenset({AppealStatus.CLOSED}),
+    AppealStatus.EXPLAINED: frozenset({AppealStatus.CLOSED}),
+    AppealStatus.CLOSED: frozenset(),
+}
+
+#: Statuses in which the reception still owes the citizen an answer: the answer period
+#: runs (an appeal past ``answer_due`` is overdue) and may be extended. A forwarded appeal
+#: is the competent authority's to answer; an answered one is done.
+AWAITING_ANSWER = frozenset({AppealStatus.REGISTERED, AppealStatus.IN_REVIEW})
+
+
+class TransitionError(ValueError):
+    """The change is not allowed from the appeal's current state."""
+
+
+def is_overdue(appeal: Appeal, today: date) -> bool:
+    return appeal.status in AWAITING_ANSWER and appeal.answer_due < today
+
+
+def change_status(
+    session: orm.Session,
+    appeal: Appeal,
+    status: AppealStatus,
+    note: str,
+    now: datetime,
+    actor: str | None,
+) -> AppealStatusChange:
+    """Move ``appeal`` to ``status`` and add the change to its history.
+
+    Raises :class:`TransitionError` when the move is not one of :data:`TRANSITIONS`
+    (including "changing" to the status it already has).
+    """
+    if status not in TRANSITIONS[appeal.status]:
+        raise TransitionError(f"an appeal cannot go from {appeal.status} to {status}")
+    appeal.status = status
+    change = _add_history(appeal, status, note, now, actor)
+    session.flush()
+    return change
+
+
+def extend_answer_due(
+    session: orm.Session, appeal: Appeal, note: str, now: datetime, actor: str | None
+) -> AppealStatusChange:
+    """Extend the answer period once by :data:`EXTENSION_DAYS`, with a note saying why (59-FZ).
+
+    ``now`` is in the office's time zone. Raises ``ValueError`` without a note and
+    :class:`TransitionError` when the period was extended before, the appeal no longer
+    awaits an answer, or the period has already run out (an extension is decided before
+    the deadline, not after it).
+    """
+    if not note.strip():
+        raise ValueError("an extension of the answer period needs a note saying why")
+    if appeal.extended:
+        raise TransitionError("the answer period has already been extended once")
+    if appeal.status not in AWAITING_ANSWER:
+        raise TransitionError(f"an appeal that is {appeal.status} awaits no answer")
+    if appeal.answer_due < now.date():
+        raise TransitionError(
+            f"the answer period ended on {appeal.answer_due.isoformat()}; it cannot be extended"
+        )
+    appeal.answer_due += timedelta(days=EXTENSION_DAYS)
+    appeal.extended = True
+    text = f"срок ответа продлён до {appeal.answer_due:%d.%m.%Y}: {note.strip()}"
+    change = _add_history(appeal, appeal.status, text, now, actor)
+    session.flush()
+    return change
+
+
+def _add_history(
+    appeal: Appeal, status: AppealStatus, note: str, now: datetime, actor: str | None
+) -> AppealStatusChange:
+    change = AppealStatusChange(
+        at=now, status=status, note=note.strip()[:500], actor=actor[:100] if actor else None
+    )
+    appeal.history.append(change)
+    return change

@@ -84,15 +84,15 @@ def record_attempt(
     next_working_day: datetime,
     *,
     note: str = "",
-    staff_user_id: int | None = None,
+    actor: str | None = None,
     call: Call | None = None,
 ) -> CallbackAttempt:
     """Record a try to reach the citizen and move the item on (§4 of the specification)."""
     attempt = CallbackAttempt(
         at=now,
         result=result,
-        note=note[:500],
-        staff_user_id=staff_user_id,
+        note=note.strip()[:500],
+        actor=actor[:100] if actor else None,
         call_id=call.id if call is not None else None,
     )
     callback.attempts.append(attempt)

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from calllog import migrate, schedule, tokens
+from calllog.cli_reminders import reminders_cli
 from calllog.recovery import replay_spool
 from calllog.staff import create_user, find_user
 from calllog.twilio_rest import twilio_client
@@ -175,5 +176,5 @@ def demo_seed() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, staff_cli, twilio_cli, spool_cli, demo_cli):
+    for group in (db_cli, staff_cli, twilio_cli, spool_cli, demo_cli, reminders_cli):
         app.cli.add_command(group)

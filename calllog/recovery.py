@@ -6,6 +6,7 @@ import fcntl
 import logging
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 
 from calllog import calls, spool
@@ -22,16 +23,30 @@ def apply_entry(entry: spool.Entry) -> None:
     office = get_office()
     session = get_session()
     now = entry.received_at.astimezone(office.clock.tz)
-    if entry.kind == "message":
-        save_message(session, office, entry.params, now)
-    elif entry.kind == "status":
-        call, _ = calls.start_call(
-            session, entry.params, match_line(office.lines, entry.params), now
-        )
-        calls.apply_status(session, call, entry.params, now, office.hours.next_working_time(now))
-    else:
-        raise ValueError(f"unknown spool entry kind {entry.kind!r}")
-    session.commit()
+    try:
+        if entry.kind == "message":
+            save_message(session, office, entry.params, now)
+        elif entry.kind == "status":
+            call, _ = calls.start_call(
+                session, entry.params, match_line(office.lines, entry.params), now
+            )
+            due = office.hours.next_working_time(now)
+            calls.apply_status(session, call, entry.params, now, due)
+        else:
+            raise ValueError(f"unknown spool entry kind {entry.kind!r}")
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def can_never_succeed(error: Exception) -> bool:
+    """Whether replaying an entry again is useless: not a database that is (still) down."""
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return False
+    return not isinstance(
+        error, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.TimeoutError
+    )
 
 
 def replay_spool() -> int | None:
@@ -43,7 +58,7 @@ def replay_spool() -> int | None:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return None
-        count = spool.replay(folder, apply_entry)
+        count = spool.replay(folder, apply_entry, can_never_succeed)
     if count:
         log.info("replayed %d spooled webhooks into the database", count)
     return count

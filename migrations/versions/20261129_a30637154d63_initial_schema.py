@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a7b77b35912d
+Revision ID: a30637154d63
 Revises: (none)
-Created: 2026-11-29 05:43:52.959284
+Created: 2026-11-29 06:01:56.376527
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 import models
 
-revision = "a7b77b35912d"
+revision = "a30637154d63"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -178,17 +178,12 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("note", sa.String(length=500), nullable=False),
-        sa.Column("staff_user_id", sa.Integer(), nullable=True),
+        sa.Column("actor", sa.String(length=100), nullable=True),
         sa.ForeignKeyConstraint(
             ["appeal_id"],
             ["appeal.id"],
             name=op.f("fk_appeal_status_change_appeal_id_appeal"),
             ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["staff_user_id"],
-            ["staff_user.id"],
-            name=op.f("fk_appeal_status_change_staff_user_id_staff_user"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appeal_status_change")),
     )
@@ -370,7 +365,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("note", sa.String(length=500), nullable=False),
-        sa.Column("staff_user_id", sa.Integer(), nullable=True),
+        sa.Column("actor", sa.String(length=100), nullable=True),
         sa.Column("call_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["call_id"], ["call.id"], name=op.f("fk_callback_attempt_call_id_call")
@@ -380,11 +375,6 @@ def upgrade() -> None:
             ["callback.id"],
             name=op.f("fk_callback_attempt_callback_id_callback"),
             ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["staff_user_id"],
-            ["staff_user.id"],
-            name=op.f("fk_callback_attempt_staff_user_id_staff_user"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_callback_attempt")),
     )
