@@ -16,6 +16,7 @@ from calllog.twilio_rest import twilio_client
 from db import get_session
 from models import StaffRole
 from office import get_office
+from simulator.cli import ivr_cli
 
 db_cli = AppGroup("db", help="The database schema (Alembic migrations).")
 staff_cli = AppGroup("staff", help="Staff accounts and API tokens.")
@@ -132,8 +133,9 @@ DEMO_EXPERTS = (
     ("Смирнов Алексей Викторович", "юрист, консультант по жилищным вопросам"),
     ("Кузнецова Ольга Сергеевна", "специалист по социальной защите"),
 )
-OFFICE_PLACE = "г. Пермь, ул. Екатерининская, 210, кабинет 3"
-OUTREACH_PLACE = "г. Краснокамск, ул. Карла Маркса, 3, администрация, зал заседаний"
+# Places are spoken on the phone: words, not abbreviations.
+OFFICE_PLACE = "город Пермь, улица Екатерининская, дом 210, кабинет 3"
+OUTREACH_PLACE = "город Краснокамск, улица Карла Маркса, дом 3, администрация, зал заседаний"
 
 
 @demo_cli.command("seed")
@@ -176,5 +178,6 @@ def demo_seed() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, staff_cli, twilio_cli, spool_cli, demo_cli, reminders_cli):
+    groups = (db_cli, staff_cli, twilio_cli, spool_cli, demo_cli, reminders_cli, ivr_cli)
+    for group in groups:
         app.cli.add_command(group)
