@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -19,6 +20,7 @@ log = logging.getLogger("reception")
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the service; environment variables configure it and ``config`` overrides them."""
     app = Flask(__name__, instance_path=str(settings.ROOT / "instance"))
+    Path(app.instance_path).mkdir(exist_ok=True)
     app.config.from_mapping(settings.load(config, settings.ROOT / "instance"))
     _configure_logging(app)
     for warning in settings.check(app.config):
