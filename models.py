@@ -432,6 +432,8 @@ class Recording(Base):
 
 
 class StaffUser(Base):
+    """A staff account; also what Flask-Login keeps as the signed-in user."""
+
     __tablename__ = "staff_user"
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
@@ -444,6 +446,20 @@ class StaffUser(Base):
     created_at: orm.Mapped[datetime]
     failed_logins: orm.Mapped[int] = orm.mapped_column(default=0)
     locked_until: orm.Mapped[datetime | None]
+
+    # What Flask-Login asks of a user object.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def can(self, role: StaffRole) -> bool:
+        return self.active and self.role.includes(role)
 
 
 class ApiToken(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -11,6 +11,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models import StaffRole, StaffUser
 
 MIN_PASSWORD_LENGTH = 8
+FAILURES_BEFORE_LOCK = 5
+LOCK_FOR = timedelta(minutes=15)
+# Checked against when the login is unknown, so that a wrong login costs the same time.
+_DUMMY_HASH = generate_password_hash("not a password")
 
 
 def find_user(session: orm.Session, login: str) -> StaffUser | None:
@@ -34,3 +38,27 @@ def create_user(
 
 def password_matches(user: StaffUser, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
+
+
+def sign_in(session: orm.Session, login: str, password: str, now: datetime) -> StaffUser | None:
+    """The account if ``password`` is right and the account may sign in now.
+
+    Five wrong passwords in a row lock the account for fifteen minutes; every attempt
+    costs one password-hash check, whether the login exists or not.
+    """
+    user = find_user(session, login)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if user.locked_until is not None and user.locked_until > now:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not password_matches(user, password):
+        user.failed_logins += 1
+        if user.failed_logins >= FAILURES_BEFORE_LOCK:
+            user.locked_until = now + LOCK_FOR
+            user.failed_logins = 0
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    return user if user.active else None

@@ -27,9 +27,7 @@ def test_a_person_books_a_visit_in_the_terminal(app, schedule, records):
 def test_a_person_leaves_a_request_from_a_withheld_number(app, records):
     keys = "\n".join(["2", "1", "3", "30 #", "89024712233#", ""]) + "\n"
 
-    result = app.test_cli_runner().invoke(
-        args=["ivr", "call", "--from", "anonymous"], input=keys
-    )
+    result = app.test_cli_runner().invoke(args=["ivr", "call", "--from", "anonymous"], input=keys)
 
     assert result.exit_code == 0, result.output
     (appeal,) = records().scalars(sa.select(Appeal)).all()
