@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import db
@@ -45,7 +46,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     web.init_app(app)
     cli.init_app(app)
+    _replay_spool(app)
     return app
+
+
+def _replay_spool(app: Flask) -> None:
+    """Write what callers left while the database was down, now that we start (§5).
+
+    A database still down, or not migrated yet, must not stop the service from starting:
+    the entries wait for the next start or ``flask --app app spool replay``.
+    """
+    if not any(Path(app.config["SPOOL_DIR"]).glob("*.json")):
+        return
+    from calllog.recovery import replay_spool
+
+    with app.app_context():
+        try:
+            replay_spool()
+        except SQLAlchemyError as error:
+            log.warning("spool not replayed on start (%s); it will be later", type(error).__name__)
 
 
 def _configure_logging(app: Flask) -> None:

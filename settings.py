@@ -38,6 +38,19 @@ DEFAULTS: dict[str, Any] = {
     "BOOKING_MAX_DAYS_AHEAD": 30,
     "RETENTION_RECORDINGS_DAYS": 365,
     "RETENTION_CALLS_DAYS": 1095,
+    # Recordings copied home from Twilio (152-FZ), then deleted there.
+    "RECORDINGS_FORMAT": "mp3",
+    "RECORDINGS_STORAGE": "local",
+    "RECORDINGS_DIR": None,
+    "RECORDINGS_COPY": "after_response",
+    "RECORDINGS_MAX_ATTEMPTS": 8,
+    "RECORDINGS_SYNC_DAYS": 30,
+    "S3_ENDPOINT_URL": None,
+    "S3_BUCKET": None,
+    "S3_ACCESS_KEY_ID": None,
+    "S3_SECRET_ACCESS_KEY": None,
+    "S3_REGION": None,
+    "S3_PREFIX": "recordings/",
 }
 
 

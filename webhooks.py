@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from calllog import calls, spool
+from calllog import calls, recording_copies, spool
 from calllog.messages import save_message
 from db import get_session
 from ivr import appeal, booking, menu, person, status, twiml
@@ -64,12 +64,12 @@ for path, view in VOICE_MENU.items():
 def signed_url() -> str:
     """The URL Twilio called and signed, as far as this service can know it."""
     query = request.query_string.decode("latin-1")
-    path = request.script_root + request.path + (f"?{query}" if query else "")
+    path = request.path + (f"?{query}" if query else "")
     base = current_app.config["PUBLIC_BASE_URL"]
     if base:
-        return base.rstrip("/") + path
+        return base.rstrip("/") + path  # the app's public root, wherever it is mounted
     # Behind a trusted proxy, ProxyFix has already put its scheme and host here.
-    return request.host_url.rstrip("/") + path
+    return request.host_url.rstrip("/") + request.script_root + path
 
 
 @bp.before_request
@@ -133,7 +133,9 @@ def message_recorded() -> Response:
 @bp.post("/message/ready")
 def message_ready() -> Response:
     """The recording status callback of the apology's Record."""
-    save_or_spool("message", call_params())
+    params = call_params()
+    save_or_spool("message", params)
+    recording_copies.copy_soon(params)
     return no_content()
 
 
@@ -171,7 +173,7 @@ def unexpected_error(error: Exception) -> Response | HTTPException:
         request.path,
         "".join(traceback.format_tb(error.__traceback__)),
     )
-    if request.endpoint in SPOOLED_CALLBACKS:
+    if request.endpoint in SPOOLED_CALLBACKS and database_unreachable(error):
         spool.write(
             current_app.config["SPOOL_DIR"],
             SPOOLED_CALLBACKS[request.endpoint],
@@ -179,7 +181,17 @@ def unexpected_error(error: Exception) -> Response | HTTPException:
             get_office().now(),
         )
         return no_content()
+    if request.endpoint in SPOOLED_CALLBACKS:
+        return no_content()
     return twiml_response(apology())
+
+
+def database_unreachable(error: Exception) -> bool:
+    """Whether ``error`` says the database cannot be reached (so the spool should keep
+    the request), rather than that this request's data or our code is at fault."""
+    return isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError)) or (
+        isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated
+    )
 
 
 @bp.errorhandler(400)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from calllog import migrate, schedule, tokens
+from calllog.cli_recordings import recordings_cli, retention_cli
 from calllog.cli_reminders import reminders_cli
 from calllog.recovery import replay_spool
 from calllog.staff import create_user, find_user
 from calllog.twilio_rest import twilio_client
 from db import get_session
-from models import StaffRole
+from models import ReceptionSession, StaffRole
 from office import get_office
 from simulator.cli import ivr_cli
 
@@ -144,6 +146,9 @@ def demo_seed() -> None:
     session = get_session()
     office = get_office()
     now = office.now()
+    if session.scalar(sa.select(ReceptionSession.id).where(ReceptionSession.starts_at > now)):
+        click.echo("upcoming reception sessions exist already: nothing seeded")
+        return
     day = now.date() + timedelta(days=1)
     created = 0
     while day <= now.date() + timedelta(days=30):
@@ -178,6 +183,16 @@ def demo_seed() -> None:
 
 
 def init_app(app: Flask) -> None:
-    groups = (db_cli, staff_cli, twilio_cli, spool_cli, demo_cli, reminders_cli, ivr_cli)
+    groups = (
+        db_cli,
+        staff_cli,
+        twilio_cli,
+        spool_cli,
+        demo_cli,
+        reminders_cli,
+        ivr_cli,
+        recordings_cli,
+        retention_cli,
+    )
     for group in groups:
         app.cli.add_command(group)

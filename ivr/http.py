@@ -42,13 +42,20 @@ def public_url(endpoint: str, **values: Any) -> str:
     """The absolute URL Twilio must request: on ``PUBLIC_BASE_URL`` when it is set."""
     base = current_app.config["PUBLIC_BASE_URL"]
     if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
+        # PUBLIC_BASE_URL is the app's public root, wherever the app is mounted.
+        path = url_for(endpoint, **values).removeprefix(request.script_root)
+        return base.rstrip("/") + path
     return url_for(endpoint, _external=True, **values)
+
+
+# Control characters (NUL above all, which PostgreSQL refuses in text) carry nothing a
+# caller said; they are dropped from webhook fields once the signature has been checked.
+CONTROL_CHARACTERS = dict.fromkeys([*range(32), 127])
 
 
 def call_params() -> dict[str, str]:
     """The form of a call webhook, refused with 400 when it is not one."""
-    params = dict(request.form.items())
+    params = {key: value.translate(CONTROL_CHARACTERS) for key, value in request.form.items()}
     if not CALL_SID.fullmatch(params.get("CallSid", "")):
         abort(400, "CallSid missing or malformed")
     if any(len(value) > MAX_FIELD_LENGTH for value in params.values()):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -22,7 +23,9 @@ import db
 from app import create_app
 from calllog.migrate import alembic_config
 from calllog.schedule import create_session
+from calllog.staff import create_user, find_user
 from clock import FixedClock
+from models import StaffRole
 from simulator import FlaskTransport, Simulator
 from tests.fakes import FakeTwilioHttp
 
@@ -212,3 +215,34 @@ def schedule(records: Callable[[], orm.Session]) -> Callable[..., list[int]]:
             return [slot.id for slot in reception.slots]
 
     return add
+
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+def form_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the form on ``path``."""
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match[1]
+
+
+@pytest.fixture
+def sign_in(client: FlaskClient, records: Callable[[], orm.Session], clock: FixedClock):
+    """Sign ``client`` in as a staff member of ``role``: ``sign_in(StaffRole.ADMIN)``."""
+
+    def as_role(role: StaffRole = StaffRole.OPERATOR, login: str | None = None) -> str:
+        login = login or role.value
+        with records() as session:
+            if find_user(session, login) is None:
+                create_user(session, login, STAFF_PASSWORD, role, clock.now())
+                session.commit()
+        reply = client.post(
+            "/login",
+            data={"login": login, "password": STAFF_PASSWORD, "csrf_token": form_token(client)},
+        )
+        assert reply.status_code == 302, "sign-in failed"
+        return login
+
+    return as_role

@@ -194,7 +194,7 @@ def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bo
 
 
 # The resources register their views on ``bp`` when imported.
-from calllog.api import appeals, appointments, callbacks, calls, sessions  # noqa: E402
+from calllog.api import appeals, appointments, callbacks, calls, reports, sessions  # noqa: E402
 from calllog.api.calls import calls_query, get_call, list_calls  # noqa: E402
 
 __all__ = [
@@ -206,6 +206,7 @@ __all__ = [
     "calls_query",
     "get_call",
     "list_calls",
+    "reports",
     "require_role",
     "sessions",
 ]

@@ -1,3 +1,7 @@
 """Importing the page modules registers their URL rules on the staff blueprint."""
 
-from calllog.web import auth, dashboard  # noqa: F401
+from calllog.web import (  # noqa: F401
+    auth,
+    dashboard,
+    reports,  # noqa: F401
+)

@@ -1,0 +1,99 @@
+"""The period report (§1): callers, appeals, the share resolved, topics, lines, outcomes.
+
+The office publishes figures like "2,097 applicants in six months, 840 resolved
+positively (40%); housing and utilities 33%"; :func:`summary` gives exactly those for any
+period, counted in the database (the log may hold millions of calls).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from models import Appeal, AppealStatus, Call
+
+
+@dataclass(frozen=True)
+class Summary:
+    since: date
+    until: date
+    calls: int
+    callers: int
+    by_line: dict[str, int]
+    by_outcome: dict[str, int]
+    appeals: int
+    by_topic: dict[str, int]
+    by_appeal_status: dict[str, int]
+    calls_per_day: dict[date, dict[str, int]]
+
+    @property
+    def resolved(self) -> int:
+        """Appeals resolved with practical help (решено положительно)."""
+        return self.by_appeal_status.get(AppealStatus.PRACTICAL_HELP.value, 0)
+
+    @property
+    def resolved_share(self) -> float:
+        """Resolved with practical help over all appeals of the period (840 of 2,097)."""
+        return round(self.resolved / self.appeals, 4) if self.appeals else 0.0
+
+    def share(self, count: int, total: int) -> float:
+        return round(100 * count / total, 1) if total else 0.0
+
+
+def summary(session: orm.Session, since: date, until: date, tz: tzinfo) -> Summary:
+    """The figures for the local calendar days ``since`` to ``until``, both included."""
+    start = datetime.combine(since, time(), tz)
+    end = datetime.combine(until + timedelta(days=1), time(), tz)
+    calls_in = sa.and_(Call.started_at >= start, Call.started_at < end)
+    appeals_in = sa.and_(Appeal.created_at >= start, Appeal.created_at < end)
+
+    def counts(column: sa.ColumnElement, where: sa.ColumnElement[bool]) -> dict[str, int]:
+        rows = session.execute(
+            sa.select(column, sa.func.count()).where(where).group_by(column).order_by(column)
+        )
+        return {str(key.value if hasattr(key, "value") else key): n for key, n in rows}
+
+    day = _local_date(Call.started_at, start, session.get_bind().dialect.name)
+    per_day: dict[date, dict[str, int]] = {}
+    for local_day, line, count in session.execute(
+        sa.select(day, Call.line, sa.func.count())
+        .where(calls_in)
+        .group_by(day, Call.line)
+        .order_by(day, Call.line)
+    ):
+        key = local_day if isinstance(local_day, date) else date.fromisoformat(local_day)
+        per_day.setdefault(key, {})[line] = count
+
+    return Summary(
+        since=since,
+        until=until,
+        calls=session.scalar(sa.select(sa.func.count()).where(calls_in)) or 0,
+        callers=session.scalar(sa.select(sa.func.count(sa.distinct(Call.caller))).where(calls_in))
+        or 0,
+        by_line=counts(Call.line, calls_in),
+        by_outcome=counts(Call.outcome, sa.and_(calls_in, Call.outcome.is_not(None))),
+        appeals=session.scalar(sa.select(sa.func.count()).where(appeals_in)) or 0,
+        by_topic=counts(Appeal.topic, appeals_in),
+        by_appeal_status=counts(Appeal.status, appeals_in),
+        calls_per_day=per_day,
+    )
+
+
+def _local_date(
+    column: sa.ColumnElement[datetime], start: datetime, dialect: str
+) -> sa.ColumnElement[date]:
+    """The office's calendar date of a UTC timestamp, computed by the database.
+
+    Russian time zones have kept one offset all year since 2014, so the offset at the
+    start of the period holds for all of it.
+    """
+    offset = start.utcoffset() or timedelta()
+    minutes = int(offset.total_seconds() // 60)
+    if dialect == "sqlite":
+        return sa.func.date(column, f"{minutes:+d} minutes")
+    # In UTC first: a timestamptz cast to a date would use the session's time zone.
+    utc = sa.func.timezone("UTC", column)
+    return sa.cast(utc + sa.text(f"interval '{minutes} minutes'"), sa.Date)

@@ -1,0 +1,54 @@
+"""Russian names of the values staff see: outcomes, statuses, reasons, channels."""
+
+from __future__ import annotations
+
+OUTCOMES = {
+    "booked": "записан на приём",
+    "request_left": "оставил обращение",
+    "transferred": "соединён с сотрудником",
+    "callback_requested": "ждёт обратного звонка",
+    "status_checked": "узнал статус",
+    "info": "справка",
+    "abandoned": "прервал звонок",
+}
+
+APPEAL_STATUSES = {
+    "registered": "зарегистрировано",
+    "in_review": "на рассмотрении",
+    "forwarded": "направлено по компетенции",
+    "practical_help": "оказана практическая помощь",
+    "explained": "даны разъяснения",
+    "closed": "закрыто",
+}
+
+APPEAL_CHANNELS = {"phone": "по телефону", "visit": "на приёме", "written": "письменно"}
+
+APPOINTMENT_STATUSES = {
+    "booked": "записан",
+    "cancelled": "отменено",
+    "attended": "пришёл",
+    "no_show": "не пришёл",
+}
+
+CALLBACK_REASONS = {
+    "abandoned": "звонок прерван",
+    "no_choice": "не выбран пункт меню",
+    "person_no_answer": "сотрудники не ответили",
+    "person_out_of_hours": "звонок в нерабочее время",
+    "status_request": "просьба перезвонить заявителю",
+    "fallback": "сообщение при сбое",
+}
+
+CALLBACK_STATUSES = {"pending": "ждёт", "done": "выполнен", "gave_up": "не дозвонились"}
+
+ATTEMPT_RESULTS = {
+    "reached": "дозвонились",
+    "no_answer": "не ответил",
+    "wrong_number": "неверный номер",
+}
+
+
+def label(names: dict[str, str], value: object) -> str:
+    """The Russian name of ``value`` (an enum or its string), or the value itself."""
+    key = str(getattr(value, "value", value))
+    return names.get(key, key)

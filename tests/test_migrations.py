@@ -1,0 +1,75 @@
+"""The Alembic migrations build exactly the schema the models describe (§8 ``db upgrade``).
+
+The ``engine`` fixture's database (SQLite, or PostgreSQL with ``TEST_DATABASE_URL``) was
+built by running the migrations; autogenerate must find nothing left to write.
+"""
+
+from __future__ import annotations
+
+import pprint
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+import db
+import models
+from calllog.migrate import alembic_config
+
+
+def differences(connection: sa.Connection) -> list:
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "compare_server_default": True}
+    )
+    return compare_metadata(context, models.Base.metadata)
+
+
+def test_the_migrated_test_database_has_exactly_the_models_schema(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        diff = differences(connection)
+    assert diff == [], pprint.pformat(diff)
+
+
+def test_the_test_database_is_at_the_single_head(engine: sa.Engine) -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    heads = script.get_heads()
+    assert len(heads) == 1, f"the migrations have several heads: {heads}"
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    assert tuple(current) == tuple(heads)
+
+
+def test_every_migration_can_be_undone() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = list(script.walk_revisions())
+    assert revisions
+    for revision in revisions:
+        assert revision.module.downgrade is not None
+        assert revision.doc, f"migration {revision.revision} has no description"
+
+
+def test_a_fresh_database_goes_down_and_up_again(tmp_path: Path) -> None:
+    """On a new SQLite file: upgrade, downgrade to nothing, upgrade again; same schema."""
+    engine = db.create_engine(f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}")
+    try:
+        for target, upgrade in (("head", True), ("base", False), ("head", True)):
+            with engine.begin() as connection:
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                if upgrade:
+                    command.upgrade(config, target)
+                else:
+                    command.downgrade(config, target)
+            tables = set(sa.inspect(engine).get_table_names())
+            if upgrade:
+                assert tables == set(models.Base.metadata.tables) | {"alembic_version"}
+            else:
+                assert tables <= {"alembic_version"}
+        with engine.connect() as connection:
+            diff = differences(connection)
+        assert diff == [], pprint.pformat(diff)
+    finally:
+        engine.dispose()
