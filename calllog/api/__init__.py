@@ -194,7 +194,15 @@ def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bo
 
 
 # The resources register their views on ``bp`` when imported.
-from calllog.api import appeals, appointments, callbacks, calls, reports, sessions  # noqa: E402
+from calllog.api import (  # noqa: E402
+    appeals,
+    appointments,
+    callbacks,
+    calls,
+    openapi,
+    reports,
+    sessions,
+)
 from calllog.api.calls import calls_query, get_call, list_calls  # noqa: E402
 
 __all__ = [
@@ -206,6 +214,7 @@ __all__ = [
     "calls_query",
     "get_call",
     "list_calls",
+    "openapi",
     "reports",
     "require_role",
     "sessions",
