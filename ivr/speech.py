@@ -76,6 +76,11 @@ def number_words(n: int, case: str = "n", gender: str = "m") -> str:
     return " ".join(words)
 
 
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """The noun form for ``n``: 1 звонок, 2 звонка, 5 звонков, 21 звонок."""
+    return _RUSSIAN.pluralize(n, (one, few, many))
+
+
 def digits_words(digits: str) -> str:
     """Say a reference number digit by digit: "2025001" → «два ноль два пять ноль ноль один»."""
     _check_digits(digits)

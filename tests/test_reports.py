@@ -148,8 +148,8 @@ def test_the_report_page_shows_the_figures_and_charts(client, period, sign_in):
 
     page = client.get("/reports?since=2026-12-01&until=2026-12-03").get_data(as_text=True)
 
-    assert "<strong>5</strong> звонков от <strong>2</strong> абонентов" in page
-    assert "<strong>10</strong> обращений" in page
+    assert "<strong>5 звонков</strong>\n  от <strong>2 абонентов</strong>" in page
+    assert "<strong>10 обращений</strong>" in page
     assert "<strong>4</strong>" in page
     assert "(<strong>40%</strong>)" in page
     assert "жилищно-коммунальное хозяйство 50%" in page

@@ -10,6 +10,7 @@ from ivr.speech import (
     digits_words,
     number_words,
     phone_words,
+    plural,
     time_words,
     when_words,
 )
@@ -260,3 +261,23 @@ def test_phone_words(digits: str, expected: str) -> None:
 def test_phone_words_rejects_non_digits(digits: str) -> None:
     with pytest.raises(ValueError, match="digits"):
         phone_words(digits)
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (0, "звонков"),
+        (1, "звонок"),
+        (2, "звонка"),
+        (4, "звонка"),
+        (5, "звонков"),
+        (11, "звонков"),
+        (14, "звонков"),
+        (21, "звонок"),
+        (22, "звонка"),
+        (101, "звонок"),
+        (111, "звонков"),
+    ],
+)
+def test_plural_picks_the_noun_form(n, expected):
+    assert plural(n, "звонок", "звонка", "звонков") == expected

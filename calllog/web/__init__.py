@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from calllog.phones import national
 from db import get_session
+from ivr.speech import plural
 from models import StaffRole, StaffUser
 from office import get_office
 
@@ -104,6 +105,11 @@ def phone_format(value: str | None) -> str:
     return national(value) if value else "—"
 
 
+def counted(n: int, one: str, few: str, many: str) -> str:
+    """``{{ n | plural("звонок", "звонка", "звонков") }}`` gives «5 звонков»."""
+    return f"{n} {plural(n, one, few, many)}"
+
+
 def init_app(app: Flask) -> None:
     import webhooks
     from calllog import api
@@ -117,4 +123,5 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.bp)
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["phone"] = phone_format
+    app.jinja_env.filters["plural"] = counted
     app.register_blueprint(bp)
