@@ -2,7 +2,7 @@
 
 One small interface, two backends. Keys are relative paths the service makes itself
 (``2026/12/RE….mp3``); nothing here is reachable by URL: the staff application streams a
-copy to a signed-in person through :meth:`Storage.read`.
+copy to a signed-in person through :meth:`Storage.open` (or :meth:`Storage.read`).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class LocalStorage(Storage):
     def put(self, key: str, data: bytes) -> None:
         target = self.path(key)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _make_folders(self.root, target.parent)
             temporary = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
@@ -122,13 +122,17 @@ class LocalStorage(Storage):
         except FileNotFoundError:
             raise MissingObject(key) from None
         except OSError as error:
-            raise StorageError(f"cannot read from the recordings folder: {error.strerror}") from None
+            raise StorageError(
+                f"cannot read from the recordings folder: {error.strerror}"
+            ) from None
 
     def delete(self, key: str) -> None:
         try:
             self.path(key).unlink(missing_ok=True)
         except OSError as error:
-            raise StorageError(f"cannot delete in the recordings folder: {error.strerror}") from None
+            raise StorageError(
+                f"cannot delete in the recordings folder: {error.strerror}"
+            ) from None
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
@@ -141,6 +145,18 @@ class LocalStorage(Storage):
 
     def describe(self) -> str:
         return f"local folder {self.root}"
+
+
+def _make_folders(root: Path, folder: Path) -> None:
+    """``folder`` and every missing folder up to it, each ``0700`` (``mkdir -p`` is not)."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        if folder == root or folder.parent == folder:
+            break
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:

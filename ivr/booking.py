@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import abort, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from calllog import booking, notices, recordings, sms
+from calllog import booking, notices, recording_copies, recordings, sms
 from calllog.booking import SlotOffer, SlotTaken
 from calllog.phones import is_mobile
 from ivr import appeal, contact, person, twiml
@@ -253,6 +253,7 @@ def name_recorded(turn: Turn) -> VoiceResponse:
 @callback_view
 def name_ready(turn: Turn) -> None:
     attach_name(turn, own_appointment(turn))
+    recording_copies.copy_after_commit(turn)
 
 
 def attach_name(turn: Turn, appointment: Appointment) -> None:
