@@ -150,20 +150,18 @@ def recording_ready(turn: Turn) -> None:
 @call_view
 def contact_typed(turn: Turn) -> VoiceResponse:
     appeal = own_appeal(turn)
-    number = contact.typed_number(turn)
-    if number is not None:
+
+    def accept(number: str) -> VoiceResponse:
         appeal.phone = number
         return readback(turn, appeal)
-    attempt = turn.arg("attempt", 1, contact.CONTACT_TRIES)
-    if attempt < contact.CONTACT_TRIES:
-        return contact.ask_number(
-            turn,
-            "webhooks.appeal_contact",
-            before=("contact_retry", "try_again"),
-            attempt=attempt + 1,
-            appeal=appeal.id,
-        )
-    return readback(turn, appeal, before=("contact_failed",))
+
+    return contact.number_step(
+        turn,
+        "webhooks.appeal_contact",
+        accept=accept,
+        give_up=lambda: readback(turn, appeal, before=("contact_failed",)),
+        appeal=appeal.id,
+    )
 
 
 def readback(

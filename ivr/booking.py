@@ -268,20 +268,18 @@ def attach_name(turn: Turn, appointment: Appointment) -> None:
 @call_view
 def contact_typed(turn: Turn) -> VoiceResponse:
     appointment = own_appointment(turn)
-    number = contact.typed_number(turn)
-    if number is not None:
+
+    def accept(number: str) -> VoiceResponse:
         booking.set_contact(turn.session, appointment, number, turn.now)
         return readback(turn, appointment)
-    attempt = turn.arg("attempt", 1, contact.CONTACT_TRIES)
-    if attempt < contact.CONTACT_TRIES:
-        return contact.ask_number(
-            turn,
-            "webhooks.booking_contact",
-            before=("contact_retry", "try_again"),
-            attempt=attempt + 1,
-            appointment=appointment.id,
-        )
-    return readback(turn, appointment, before=("contact_failed",))
+
+    return contact.number_step(
+        turn,
+        "webhooks.booking_contact",
+        accept=accept,
+        give_up=lambda: readback(turn, appointment, before=("contact_failed",)),
+        appointment=appointment.id,
+    )
 
 
 def readback(

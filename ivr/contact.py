@@ -6,6 +6,8 @@ make a valid number.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from twilio.twiml.voice_response import VoiceResponse
 
 from calllog.phones import parse_keypad
@@ -42,3 +44,32 @@ def typed_number(turn: Turn) -> str | None:
     number = parse_keypad(digits) if digits.isdigit() else None
     turn.event("contact_typed" if number else "contact_invalid")
     return number
+
+
+def number_step(
+    turn: Turn,
+    endpoint: str,
+    *,
+    accept: Callable[[str], VoiceResponse],
+    give_up: Callable[[], VoiceResponse],
+    prompt: str = "contact_ask",
+    **values: object,
+) -> VoiceResponse:
+    """What follows a typed number: ``accept`` it, ask once more, or ``give_up``.
+
+    ``endpoint`` and ``values`` are where the second try is posted, as for :func:`ask_number`.
+    """
+    number = typed_number(turn)
+    if number is not None:
+        return accept(number)
+    attempt = turn.arg("attempt", 1, CONTACT_TRIES)
+    if attempt < CONTACT_TRIES:
+        return ask_number(
+            turn,
+            endpoint,
+            prompt=prompt,
+            before=("contact_retry", "try_again"),
+            attempt=attempt + 1,
+            **values,
+        )
+    return give_up()

@@ -71,20 +71,14 @@ def number_typed(turn: Turn) -> VoiceResponse:
     reason = request.args.get("reason", "")
     if reason not in REASONS:
         reason = "person_out_of_hours"
-    number = contact.typed_number(turn)
-    if number is not None:
-        return promise(turn, number, reason)
-    attempt = turn.arg("attempt", 1, contact.CONTACT_TRIES)
-    if attempt < contact.CONTACT_TRIES:
-        return contact.ask_number(
-            turn,
-            "webhooks.person_number",
-            prompt="person_ask_number",
-            before=("contact_retry",),
-            attempt=attempt + 1,
-            reason=reason,
-        )
-    return main_menu(turn, "contact_failed")
+    return contact.number_step(
+        turn,
+        "webhooks.person_number",
+        accept=lambda number: promise(turn, number, reason),
+        give_up=lambda: main_menu(turn, "contact_failed"),
+        prompt="person_ask_number",
+        reason=reason,
+    )
 
 
 def screen() -> Response:
