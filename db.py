@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -40,6 +41,27 @@ def _create_sqlite_engine(url: str, **options: Any) -> sa.Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+Row = TypeVar("Row")
+
+
+def add_unless_exists(session: orm.Session, row: Row, find: Callable[[], Row | None]) -> Row:
+    """Insert ``row``, or return the twin another transaction inserted meanwhile.
+
+    The insert runs in a savepoint: when a unique constraint refuses it, only the
+    savepoint is rolled back and ``find()`` returns the row that won (the request stays
+    usable). Twilio's retries and parallel callbacks make such races ordinary.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except sa.exc.IntegrityError:
+        existing = find()
+        if existing is None:
+            raise
+        return existing
+    return row
 
 
 def init_app(app: Flask) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import orm
 from calllog import callbacks
 from calllog.events import add_event
 from calllog.phones import Caller, mask, parse_caller
+from db import add_unless_exists
 from models import Call, CallOutcome
 
 log = logging.getLogger(__name__)
@@ -44,15 +45,10 @@ def start_call(
         _complete(call, params, line)
         return call, False
     caller = parse_caller(params.get("From"))
-    call = _new_call(sid, params, line, caller, now)
-    try:
-        with session.begin_nested():
-            session.add(call)
-    except sa.exc.IntegrityError:
-        existing = find_call(session, sid)
-        if existing is None:
-            raise
-        return existing, False
+    new = _new_call(sid, params, line, caller, now)
+    call = add_unless_exists(session, new, lambda: find_call(session, sid))
+    if call is not new:
+        return call, False
     add_event(call, "started", f"line {line}", now)
     log.info("call %s started on %s from %s", sid, line, mask(caller.e164 or caller.raw))
     return call, True

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from db import add_unless_exists
 from models import Call, Recording, RecordingKind, RecordingState
 
 # Shorter than this is an empty recording (§3.2): nobody spoke.
@@ -40,20 +41,14 @@ def attach(
     if recording is None:
         recording = Recording(
             sid=sid,
+            call_id=call.id,
             kind=kind,
             twilio_url=(params.get("RecordingUrl") or None),
             duration_s=duration_of(params),
             state=RecordingState.PENDING,
             created_at=now,
         )
-        try:
-            with session.begin_nested():
-                recording.call = call
-                session.add(recording)
-        except sa.exc.IntegrityError:
-            recording = _locked(session, sid)
-            if recording is None:
-                raise
+        recording = add_unless_exists(session, recording, lambda: _locked(session, sid))
     if recording.twilio_url is None and params.get("RecordingUrl"):
         recording.twilio_url = params["RecordingUrl"][:300]
     if params.get("RecordingDuration"):
