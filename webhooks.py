@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from calllog import calls, recording_copies, spool
 from calllog.messages import save_message
 from db import get_session
-from ivr import appeal, booking, menu, person, status, twiml
+from ivr import appeal, booking, callback_bridge, menu, person, status, twiml
 from ivr.http import Turn, call_params, no_content, public_url, twiml_response
 from office import get_office
 
@@ -55,6 +55,8 @@ VOICE_MENU = {
     "/person/number": person.number_typed,
     "/person/screen": person.screen,
     "/person/accept": person.accept,
+    "/callback/bridge": callback_bridge.bridge,
+    "/callback/dialled": callback_bridge.dialled,
 }
 for path, view in VOICE_MENU.items():
     endpoint = path.strip("/").replace("/", "_")
@@ -119,6 +121,11 @@ def message_recorded() -> Response:
     """The Record action of the apology: keep the message, in the database or the spool."""
     params = call_params()
     save_or_spool("message", params)
+    return message_kept(params)
+
+
+def message_kept(params: dict[str, str]) -> Response:
+    """The answer to a Record action whose message is kept: thanks, and goodbye."""
     if params.get("Digits") == "hangup":
         return twiml_response(twiml.empty())
     speaker = get_office().speaker
@@ -155,6 +162,16 @@ def save_or_spool(kind: str, params: dict[str, str]) -> None:
 
 # Callbacks whose content is kept in the spool when it cannot be written to the database.
 SPOOLED_CALLBACKS = {"webhooks.call_status": "status"}
+# Record actions and recording callbacks of the menu, kept in the spool when the database
+# cannot be reached, with the URL value their replay needs: a caller's words are never
+# dropped, whichever of the two requests reaches us (§5).
+SPOOLED_RECORDINGS = {
+    "webhooks.appeal_recorded": ("appeal", "topic"),
+    "webhooks.appeal_recording_ready": ("appeal", "topic"),
+    "webhooks.booking_name": ("name", "appointment"),
+    "webhooks.booking_name_ready": ("name", "appointment"),
+}
+RECORDING_CALLBACKS = frozenset({"webhooks.appeal_recording_ready", "webhooks.booking_name_ready"})
 
 
 @bp.errorhandler(Exception)
@@ -183,7 +200,27 @@ def unexpected_error(error: Exception) -> Response | HTTPException:
         return no_content()
     if request.endpoint in SPOOLED_CALLBACKS:
         return no_content()
+    if request.endpoint in SPOOLED_RECORDINGS and database_unreachable(error):
+        kept = spool_recording(*SPOOLED_RECORDINGS[request.endpoint])
+        if kept is not None:
+            return kept
     return twiml_response(apology())
+
+
+def spool_recording(kind: str, arg: str) -> Response | None:
+    """Keep the recording this request names in the spool; the answer, or None when
+    there is no recording (a fall-through after silence gets the apology instead)."""
+    try:
+        params = call_params()
+    except HTTPException:
+        return None
+    if not params.get("RecordingSid"):
+        return None if request.endpoint not in RECORDING_CALLBACKS else no_content()
+    values = {arg: request.args.get(arg, "")[:40]}
+    spool.write(current_app.config["SPOOL_DIR"], kind, params, get_office().now(), args=values)
+    if request.endpoint in RECORDING_CALLBACKS:
+        return no_content()
+    return message_kept(params)
 
 
 def database_unreachable(error: Exception) -> bool:

@@ -35,8 +35,13 @@ def create_appeal(
     phone: str | None,
     now: datetime,
     call: Call | None = None,
+    actor: str | None = None,
 ) -> Appeal:
-    """Register a new appeal; its number is its registration (§4)."""
+    """Register a new appeal; its number is its registration (§4).
+
+    ``actor`` is the member of staff who typed in an appeal made at a visit or in writing;
+    None when the phone line registered it.
+    """
     today = now.date()
     for length in NUMBER_LENGTHS:
         appeal = Appeal(
@@ -49,9 +54,7 @@ def create_appeal(
             register_due=today + timedelta(days=REGISTER_WITHIN_DAYS),
             answer_due=today + timedelta(days=ANSWER_WITHIN_DAYS),
         )
-        appeal.history.append(
-            AppealStatusChange(at=now, status=AppealStatus.REGISTERED, note="по телефону")
-        )
+        _add_history(appeal, AppealStatus.REGISTERED, CHANNEL_NOTES[channel], now, actor)
         try:
             with session.begin_nested():
                 session.add(appeal)
@@ -61,6 +64,49 @@ def create_appeal(
             call.appeals.append(appeal)
         return appeal
     raise RuntimeError("no free appeal number after several draws")
+
+
+#: The first history row of an appeal says how it came in.
+CHANNEL_NOTES = {
+    AppealChannel.PHONE: "по телефону",
+    AppealChannel.VISIT: "на личном приёме",
+    AppealChannel.WRITTEN: "письменное обращение",
+}
+
+#: The card fields staff type in, with the words the history uses for them.
+CARD_FIELDS = {"topic": "тема", "name": "имя", "address": "адрес", "transcript": "содержание"}
+
+
+def complete_card(
+    session: orm.Session,
+    appeal: Appeal,
+    now: datetime,
+    actor: str | None,
+    **fields: str | None,
+) -> list[str]:
+    """Set the card fields staff typed (``topic``, ``name``, ``address``, ``transcript``).
+
+    For a phone appeal this is its registration by staff: the name, address and summary
+    heard on the recording. Blank text clears a field (except the topic). A history row
+    names the fields changed, never their contents (they are personal data). Returns the
+    names of the fields that changed; nothing is written when none did.
+    """
+    unknown = set(fields) - set(CARD_FIELDS)
+    if unknown:
+        raise TypeError(f"not card fields: {', '.join(sorted(unknown))}")
+    changed = []
+    for field, value in fields.items():
+        value = (value or "").strip() or None
+        if field == "topic" and value is None:
+            continue
+        if getattr(appeal, field) != value:
+            setattr(appeal, field, value)
+            changed.append(field)
+    if changed:
+        words = ", ".join(CARD_FIELDS[field] for field in changed)
+        _add_history(appeal, appeal.status, f"карточка заполнена: {words}", now, actor)
+        session.flush()
+    return changed
 
 
 def _random_number(length: int) -> str:

@@ -225,3 +225,27 @@ def cancel(session: orm.Session, appointment: Appointment, now: datetime) -> Non
 
 def find_by_code(session: orm.Session, code: str) -> Appointment | None:
     return session.scalar(sa.select(Appointment).where(Appointment.code == code))
+
+
+VISIT_RESULTS = frozenset({AppointmentStatus.ATTENDED, AppointmentStatus.NO_SHOW})
+
+
+def mark_visit(
+    session: orm.Session, appointment: Appointment, status: AppointmentStatus, now: datetime
+) -> bool:
+    """Mark a visit attended or missed (or correct that mark); return whether it changed.
+
+    Raises ``ValueError`` for a cancelled appointment, a status other than ``attended`` or
+    ``no_show``, and before the local day of the visit (``now`` is in the office's zone).
+    """
+    if status not in VISIT_RESULTS:
+        raise ValueError(f"a visit is attended or no_show, not {status}")
+    if appointment.status == AppointmentStatus.CANCELLED:
+        raise ValueError(f"appointment {appointment.code} is cancelled")
+    if appointment.slot.starts_at.astimezone(now.tzinfo).date() > now.date():
+        raise ValueError(f"appointment {appointment.code} is on a later day")
+    if appointment.status == status:
+        return False
+    appointment.status = status
+    session.flush()
+    return True

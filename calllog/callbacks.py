@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from calllog.events import add_event
+from calllog.lines import Line, line_for
+from calllog.phones import parse_caller
 from models import AttemptResult, Call, Callback, CallbackAttempt, CallbackStatus
 
 NO_ANSWER_DAYS_BEFORE_GIVING_UP = 3
+# Twilio's Direction of a call placed through the REST API: staff calling a citizen back.
+OUTBOUND = "outbound-api"
+DIALLED_BY = "callback_dial"
 
 
 def open_callback(session: orm.Session, phone: str) -> Callback | None:
@@ -117,3 +123,81 @@ def record_attempt(
 def _close(callback: Callback, status: CallbackStatus, now: datetime) -> None:
     callback.status = status
     callback.closed_at = now
+
+
+def log_outbound_call(
+    session: orm.Session,
+    sid: str,
+    callback: Callback,
+    line: str,
+    now: datetime,
+    actor: str | None = None,
+) -> Call:
+    """Log the staff's call through Twilio to the citizen of ``callback``, from ``line``.
+
+    The page that placed the call logs it once Twilio has given its CallSid, but the
+    call's first webhook may come first and log it from its own parameters: either way
+    there is one row, an outbound call on ``line`` to the citizen, linked to the callback,
+    with who placed it as its ``callback_dial`` event.
+    """
+    call = session.scalar(sa.select(Call).where(Call.sid == sid))
+    if call is None:
+        caller = parse_caller(callback.phone)
+        call = Call(
+            sid=sid,
+            direction=OUTBOUND,
+            line=line[:64],
+            caller=caller.e164,
+            caller_raw=caller.raw[:64],
+            caller_kind=caller.kind,
+            started_at=now,
+            status="queued",
+        )
+        try:
+            with session.begin_nested():
+                session.add(call)
+        except sa.exc.IntegrityError:
+            call = session.scalar(sa.select(Call).where(Call.sid == sid))
+            if call is None:
+                raise
+        else:
+            add_event(call, "started", f"line {line}", now)
+    adopt_outbound(call, callback, line)
+    if not any(event.kind == DIALLED_BY for event in call.events):
+        add_event(call, DIALLED_BY, actor or "", now)
+    session.flush()
+    return call
+
+
+def adopt_outbound(call: Call, callback: Callback, line: str) -> None:
+    """Make ``call`` what it is: outbound from ``line`` to the citizen, for ``callback``.
+
+    Logged from a webhook of its own, an outbound call looks like a call from the line
+    to the operator's phone.
+    """
+    caller = parse_caller(callback.phone)
+    call.direction = OUTBOUND
+    call.line = line[:64]
+    call.caller, call.caller_raw, call.caller_kind = caller.e164, caller.raw[:64], caller.kind
+    call.callback = callback
+
+
+def dialled_by(call: Call) -> str | None:
+    """Who placed an outbound call, as its ``callback_dial`` event says."""
+    for event in call.events:
+        if event.kind == DIALLED_BY:
+            return event.detail or None
+    return None
+
+
+def callback_line(callback: Callback, lines: Sequence[Line]) -> str:
+    """The line to call the citizen back from: that of their latest call, else the first.
+
+    Only a configured line will do (Twilio calls from numbers the account holds); a call
+    logged under another number does not count.
+    """
+    for call in sorted(callback.calls, key=lambda c: (c.started_at, c.id), reverse=True):
+        line = line_for(lines, call.line)
+        if line is not None:
+            return line.number
+    return lines[0].number

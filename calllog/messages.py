@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import orm
 
 from calllog import appeals, callbacks, calls, recordings
+from calllog.events import add_event
 from calllog.lines import match_line
-from models import AppealChannel, CallOutcome, RecordingKind
+from models import AppealChannel, Appointment, CallOutcome, RecordingKind
 
 if TYPE_CHECKING:
     from office import Office
@@ -19,13 +20,21 @@ FALLBACK_TOPIC = "other"
 
 
 def save_message(
-    session: orm.Session, office: Office, params: Mapping[str, str], now: datetime
+    session: orm.Session,
+    office: Office,
+    params: Mapping[str, str],
+    now: datetime,
+    topic: str | None = None,
 ) -> None:
     """Keep a message from the apology's Record action or its recording callback.
 
     Either may come first, or twice: the recording becomes one appeal, and a caller
     with a known number is queued for a callback, since nobody told them an appeal number.
+    ``topic`` is the one the caller chose before the database went away (a request
+    recorded in the menu and kept in the spool); any other topic is ``other``.
     """
+    if topic not in dict(office.topics):
+        topic = FALLBACK_TOPIC
     call, _ = calls.start_call(session, params, match_line(office.lines, params), now)
     recording = recordings.attach(session, call, params, RecordingKind.MESSAGE, now)
     if (
@@ -35,7 +44,7 @@ def save_message(
     ):
         recording.appeal = appeals.create_appeal(
             session,
-            topic=FALLBACK_TOPIC,
+            topic=topic,
             channel=AppealChannel.PHONE,
             phone=call.caller,
             now=now,
@@ -44,6 +53,40 @@ def save_message(
         calls.record_outcome(session, call, CallOutcome.REQUEST_LEFT, now)
     if recording is not None and recording.appeal is not None and recording.appeal.phone is None:
         recording.appeal.phone = call.caller
+    if call.caller is not None and call.callback is None:
+        callbacks.request(
+            session, call.caller, "fallback", call, now, office.hours.next_working_time(now)
+        )
+        calls.record_outcome(session, call, CallOutcome.CALLBACK_REQUESTED, now)
+
+
+def save_name(
+    session: orm.Session,
+    office: Office,
+    params: Mapping[str, str],
+    now: datetime,
+    appointment_id: str | None,
+) -> None:
+    """Keep a caller's name recorded for a booking while the database was down.
+
+    The recording joins the appointment named in the Record's URL when that is one this
+    call booked (or one of the caller's number); the caller did not hear the read-back,
+    so a caller with a known number is queued for a callback.
+    """
+    call, _ = calls.start_call(session, params, match_line(office.lines, params), now)
+    recording = recordings.attach(session, call, params, RecordingKind.NAME, now)
+    appointment = (
+        session.get(Appointment, int(appointment_id))
+        if appointment_id and appointment_id.isdigit() and len(appointment_id) < 10
+        else None
+    )
+    owned = appointment is not None and (
+        appointment in call.appointments
+        or (call.caller is not None and appointment.phone == call.caller)
+    )
+    if recording is not None and owned and recording.appointment_id is None:
+        recording.appointment = appointment
+        add_event(call, "name_recorded", recording.sid, now)
     if call.caller is not None and call.callback is None:
         callbacks.request(
             session, call.caller, "fallback", call, now, office.hours.next_working_time(now)

@@ -11,7 +11,7 @@ from flask import current_app
 
 from calllog import calls, spool
 from calllog.lines import match_line
-from calllog.messages import save_message
+from calllog.messages import save_message, save_name
 from db import get_session
 from office import get_office
 
@@ -26,6 +26,10 @@ def apply_entry(entry: spool.Entry) -> None:
     try:
         if entry.kind == "message":
             save_message(session, office, entry.params, now)
+        elif entry.kind == "appeal":
+            save_message(session, office, entry.params, now, topic=entry.args.get("topic"))
+        elif entry.kind == "name":
+            save_name(session, office, entry.params, now, entry.args.get("appointment"))
         elif entry.kind == "status":
             call, _ = calls.start_call(
                 session, entry.params, match_line(office.lines, entry.params), now

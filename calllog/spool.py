@@ -16,7 +16,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -26,13 +26,22 @@ log = logging.getLogger(__name__)
 FAILED_DIR = "failed"
 
 
-def write(spool_dir: str | Path, kind: str, params: Mapping[str, str], now: datetime) -> Path:
+def write(
+    spool_dir: str | Path,
+    kind: str,
+    params: Mapping[str, str],
+    now: datetime,
+    args: Mapping[str, str] | None = None,
+) -> Path:
+    """Keep one webhook: its form ``params`` and the URL values ``args`` it was sent with."""
     folder = Path(spool_dir)
     folder.mkdir(parents=True, exist_ok=True)
     # Named by the wall clock in nanoseconds, so that entries replay in arrival order
     # even when the application's clock stands still (as in tests).
     name = f"{time.time_ns():020d}-{uuid.uuid4().hex}.json"
     entry = {"kind": kind, "received_at": now.isoformat(), "params": dict(params)}
+    if args:
+        entry["args"] = dict(args)
     temporary = folder / f".{name}.tmp"
     with temporary.open("w", encoding="utf-8") as file:
         json.dump(entry, file, ensure_ascii=False)
@@ -59,6 +68,7 @@ class Entry:
     kind: str
     received_at: datetime
     params: dict[str, str]
+    args: dict[str, str] = field(default_factory=dict)
 
 
 def pending(spool_dir: str | Path) -> list[Entry]:
@@ -78,6 +88,7 @@ def pending(spool_dir: str | Path) -> list[Entry]:
                 kind=str(data["kind"]),
                 received_at=received_at,
                 params={str(k): str(v) for k, v in data["params"].items()},
+                args={str(k): str(v) for k, v in data.get("args", {}).items()},
             )
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
             set_aside(path, f"unreadable ({type(error).__name__})")

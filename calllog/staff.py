@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import StaffRole, StaffUser
+from models import ApiToken, StaffRole, StaffUser
 
 MIN_PASSWORD_LENGTH = 8
 FAILURES_BEFORE_LOCK = 5
@@ -62,3 +63,61 @@ def sign_in(session: orm.Session, login: str, password: str, now: datetime) -> S
     user.failed_logins = 0
     user.locked_until = None
     return user if user.active else None
+
+
+def check_password_rules(password: str) -> None:
+    """Raise ``ValueError`` unless ``password`` may be used."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def update_user(
+    session: orm.Session,
+    user: StaffUser,
+    *,
+    role: StaffRole | None = None,
+    full_name: str | None = None,
+    phone: str | None | Literal[False] = False,
+) -> list[str]:
+    """Change what is given (``phone=None`` clears the phone); return the fields changed."""
+    changes: dict[str, object] = {}
+    if role is not None:
+        changes["role"] = role
+    if full_name is not None:
+        changes["full_name"] = full_name.strip()
+    if phone is not False:
+        changes["phone"] = phone or None
+    changed = [name for name, value in changes.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, changes[name])
+    session.flush()
+    return changed
+
+
+def set_password(session: orm.Session, user: StaffUser, password: str) -> None:
+    """Give ``user`` a new password (an admin's reset); this also lifts a sign-in lock."""
+    check_password_rules(password)
+    user.password_hash = generate_password_hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+
+
+def set_active(session: orm.Session, user: StaffUser, active: bool, *, by: StaffUser) -> None:
+    """Deactivate or reactivate ``user``; nobody deactivates their own account.
+
+    A deactivated account cannot sign in and is signed out of any open session.
+    """
+    if not active and user.id == by.id:
+        raise ValueError("an administrator cannot deactivate their own account")
+    user.active = active
+    session.flush()
+
+
+def revoke_api_token(session: orm.Session, token: ApiToken, now: datetime) -> bool:
+    """Revoke one API token; False when it was revoked already."""
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = now
+    session.flush()
+    return True

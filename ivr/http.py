@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Response, abort, current_app, request, url_for
 from sqlalchemy import orm
 from twilio.twiml.voice_response import VoiceResponse
@@ -119,8 +120,18 @@ class Turn:
         calls.record_outcome(self.session, self.call, outcome, self.now)
 
     def consent(self, purpose: str, prompt: str) -> None:
-        """Keep the caller's consent, with the exact wording they agreed to (152-FZ)."""
+        """Keep the caller's consent, with the exact wording they agreed to (152-FZ).
+
+        Twilio may deliver the key press twice: the same consent is kept once.
+        """
         version = self.speaker.catalogue.prompt_version(prompt)
+        given = sa.select(Consent.id).where(
+            Consent.call_id == self.call.id,
+            Consent.purpose == purpose,
+            Consent.prompt_version == version,
+        )
+        if self.session.scalar(given.limit(1)) is not None:
+            return
         self.session.add(
             Consent(call_id=self.call.id, purpose=purpose, prompt_version=version, at=self.now)
         )

@@ -246,3 +246,65 @@ def sign_in(client: FlaskClient, records: Callable[[], orm.Session], clock: Fixe
         return login
 
     return as_role
+
+
+@pytest.fixture
+def log_calls(records: Callable[[], orm.Session]) -> Callable[..., list[str]]:
+    """Write call-log rows straight into the database, fast (no webhooks): for lists and exports.
+
+    ``log_calls(120, start=OPEN_TIME, step=timedelta(minutes=-1), line=..., outcome=...)``
+    returns the new CallSids in the order written; ``step`` spaces their start times.
+    """
+    from calllog.phones import parse_caller
+    from models import Call, CallOutcome
+
+    def write(
+        count: int = 1,
+        *,
+        start: datetime = OPEN_TIME,
+        step: timedelta = timedelta(minutes=-1),
+        line: str = LINE,
+        caller: str = MOBILE,
+        status: str | None = "completed",
+        outcome: CallOutcome | None = CallOutcome.INFO,
+        duration_s: int | None = 42,
+    ) -> list[str]:
+        who = parse_caller(caller)
+        rows = [
+            {
+                "sid": new_call_sid(),
+                "direction": "inbound",
+                "line": line,
+                "caller": who.e164,
+                "caller_raw": who.raw,
+                "caller_kind": who.kind,
+                "started_at": start + step * index,
+                "ended_at": start + step * index + timedelta(seconds=duration_s or 0),
+                "duration_s": duration_s,
+                "status": status,
+                "outcome": outcome,
+            }
+            for index in range(count)
+        ]
+        with records() as session:
+            session.execute(sa.insert(Call), rows)
+            session.commit()
+        return [row["sid"] for row in rows]
+
+    return write
+
+
+@pytest.fixture
+def form_post(client: FlaskClient) -> Callable[..., TestResponse]:
+    """POST a staff form as the browser would, with the signed-in session's CSRF token.
+
+    ``form_post("/callbacks/1/attempts", {"result": "reached"})``; sign in first.
+    """
+    tokens: list[str] = []
+
+    def post(path: str, data: dict[str, object] | None = None) -> TestResponse:
+        if not tokens:
+            tokens.append(form_token(client, "/"))
+        return client.post(path, data={"csrf_token": tokens[0], **(data or {})})
+
+    return post

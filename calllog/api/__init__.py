@@ -6,17 +6,17 @@ This package holds the blueprint, authentication and the helpers every resource 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from calllog import call_queries
+from calllog.call_queries import encode_cursor
 from calllog.tokens import verify_token
 from db import get_session
 from models import ApiToken, StaffRole
@@ -116,23 +116,12 @@ def page_limit() -> int:
     return limit
 
 
-def encode_cursor(moment: datetime, row_id: int) -> str:
-    raw = f"{moment.isoformat()}|{row_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The position a cursor of :func:`encode_cursor` holds; 400 for anything else."""
+    """The position a cursor holds; 400 for one this API did not give out."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        text, id_text = raw.split("|")
-        moment, row_id = datetime.fromisoformat(text), int(id_text)
-        if moment.tzinfo is None or not 0 < row_id < 2**63:
-            raise ValueError("not a position this API gives out")
-        moment.astimezone(UTC)  # the database compares it in UTC
-    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
-        abort(400, "cursor is not one this API gave out")
-    return moment, row_id
+        return call_queries.decode_cursor(cursor)
+    except call_queries.FilterError as error:
+        abort(400, str(error))
 
 
 def keyset_page(

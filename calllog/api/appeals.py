@@ -18,6 +18,8 @@ from calllog.api import (
     require_role,
     text_field,
 )
+from calllog.appeal_queries import AppealFilters, Deadline
+from calllog.appeal_queries import appeals_query as appeals_matching
 from calllog.serialize import appeal_json
 from db import get_session
 from models import Appeal, AppealStatus, StaffRole
@@ -35,22 +37,17 @@ _LOAD = (
 
 def appeals_query() -> sa.Select[tuple[Appeal]]:
     """The appeals matching the request's filters, newest first."""
-    query = sa.select(Appeal).options(*_LOAD)
-    if status := choice("status", STATUSES):
-        query = query.where(Appeal.status == AppealStatus(status))
-    if topic := request.args.get("topic"):
-        query = query.where(Appeal.topic == topic)
-    if choice("overdue", ["0", "1", "true", "false"]) in ("1", "true"):
-        today = get_office().now().date()
-        query = query.where(
-            Appeal.answer_due < today, Appeal.status.in_(list(service.AWAITING_ANSWER))
-        )
+    status = choice("status", STATUSES)
+    overdue = choice("overdue", ["0", "1", "true", "false"]) in ("1", "true")
     start, end = day_range(local_date("since"), local_date("until"))
-    if start is not None:
-        query = query.where(Appeal.created_at >= start)
-    if end is not None:
-        query = query.where(Appeal.created_at < end)
-    return query.order_by(Appeal.created_at.desc(), Appeal.id.desc())
+    filters = AppealFilters(
+        status=AppealStatus(status) if status else None,
+        topic=request.args.get("topic") or None,
+        deadline=Deadline.OVERDUE if overdue else None,
+        start=start,
+        end=end,
+    )
+    return appeals_matching(filters, get_office().now().date()).options(*_LOAD)
 
 
 @bp.get("/appeals")

@@ -1,53 +1,47 @@
-"""``/api/calls``: the call log."""
+"""``/api/calls``: the call log.
+
+The filters, their checks and the keyset pages live in :mod:`calllog.call_queries`, which
+the staff pages use too; this module only speaks HTTP and JSON.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Response, abort, jsonify, request
 
-from calllog.api import bp, day_range, keyset_page, local_date, page_limit
-from calllog.phones import search_variants
+from calllog.api import bp, page_limit
+from calllog.call_queries import CallFilters, FilterError, calls_page, decode_cursor
+from calllog.call_queries import calls_query as filtered_calls
 from calllog.serialize import call_detail, call_summary
 from db import get_session
-from models import Call, CallOutcome
+from models import Call
 from office import get_office
+
+
+def request_filters() -> CallFilters:
+    """The request's filters; 400 with the first bad one."""
+    try:
+        return CallFilters.from_args(request.args)
+    except FilterError as error:
+        abort(400, str(error))
 
 
 def calls_query() -> sa.Select[tuple[Call]]:
     """The calls matching the request's filters, newest first."""
-    query = sa.select(Call)
-    if line := request.args.get("line"):
-        query = query.where(Call.line == line)
-    if outcome := request.args.get("outcome"):
-        if outcome not in CallOutcome.__members__.values():
-            abort(400, f"unknown outcome {outcome!r}")
-        query = query.where(Call.outcome == outcome)
-    if status := request.args.get("status"):
-        query = query.where(Call.status == status)
-    if caller := request.args.get("caller"):
-        variants = search_variants(caller) or [caller]
-        term = variants[0]
-        query = query.where(
-            Call.caller == term if term.startswith("+") else Call.caller.endswith(term)
-        )
-    start, end = day_range(local_date("since"), local_date("until"))
-    if start is not None:
-        query = query.where(Call.started_at >= start)
-    if end is not None:
-        query = query.where(Call.started_at < end)
-    return query.order_by(Call.started_at.desc(), Call.id.desc())
+    return filtered_calls(request_filters(), get_office().clock.tz)
 
 
 @bp.get("/calls")
 def list_calls() -> Response:
-    page_limit()  # a bad limit is reported before a bad filter
+    limit = page_limit()  # a bad limit is reported before a bad filter
     query = calls_query()
-    page, next_cursor = keyset_page(
-        query,
-        (Call.started_at, Call.id),
-        lambda call: (call.started_at, call.id),
-        descending=True,
-    )
+    position = None
+    if cursor := request.args.get("cursor"):
+        try:
+            position = decode_cursor(cursor)
+        except FilterError as error:
+            abort(400, str(error))
+    page, next_cursor = calls_page(get_session(), query, limit, position)
     tz = get_office().clock.tz
     return jsonify(items=[call_summary(call, tz) for call in page], next=next_cursor)
 

@@ -1,7 +1,15 @@
 """Importing the page modules registers their URL rules on the staff blueprint."""
 
 from calllog.web import (  # noqa: F401
+    appeals,
+    appointments,
+    audit_log,
     auth,
+    callbacks,
+    calls,
     dashboard,
+    recordings,
     reports,  # noqa: F401
+    schedule,
+    users,
 )

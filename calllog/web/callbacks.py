@@ -1,0 +1,390 @@
+"""The callback queue: who to call back and why; working an item by hand or from the browser.
+
+An item is worked by recording an attempt (reached, no answer, wrong number) or with
+«Позвонить»: Twilio calls the operator's own phone and, once it is answered, connects the
+citizen from the reception's line (``ivr/callback_bridge.py``), which records the attempt.
+The list and every item write an audit entry (they show phone numbers, §11).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import orm
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from werkzeug.routing import IntegerConverter
+from wtforms import Field, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from calllog import callbacks as service
+from calllog.audit import record
+from calllog.calls import FINAL_STATUSES
+from calllog.phones import national, parse_keypad, to_e164
+from calllog.twilio_rest import twilio_client
+from calllog.web import actor, bp, role_required
+from calllog.web.labels import ATTEMPT_RESULTS, CALLBACK_REASONS, CALLBACK_STATUSES, label
+from db import get_session
+from ivr.http import public_url
+from models import (
+    AttemptResult,
+    Call,
+    Callback,
+    CallbackAttempt,
+    CallbackStatus,
+    StaffRole,
+    StaffUser,
+)
+from office import get_office
+
+log = logging.getLogger(__name__)
+
+LIMIT = 200
+#: Ids beyond a 32-bit integer are no row's (and would overflow a query parameter).
+MAX_ID = 2**31
+NOTE_MAX = 400
+#: A second «Позвонить» within this time of the first, still unfinished, is refused.
+CALL_IN_PROGRESS_FOR = timedelta(minutes=2)
+REASONS = CALLBACK_REASONS | {
+    "abandoned": "звонок прерван",
+    "no_choice": "не выбран пункт меню",
+    "person_no_answer": "сотрудники не ответили",
+    "person_out_of_hours": "звонок в нерабочее время",
+    "status_request": "просьба заявителю о статусе",
+    "fallback": "сообщение при сбое",
+}
+STATUS_TABS = (
+    (CallbackStatus.PENDING, "Ждут звонка"),
+    (CallbackStatus.DONE, "Выполнены"),
+    (CallbackStatus.GAVE_UP, "Не дозвонились"),
+)
+RESULT_CHOICES = [
+    SelectChoice(AttemptResult.REACHED.value, "дозвонились"),
+    SelectChoice(AttemptResult.NO_ANSWER.value, "не ответил"),
+    SelectChoice(AttemptResult.WRONG_NUMBER.value, "неверный номер"),
+]
+
+
+def printable(_form: FlaskForm, field: Field) -> None:
+    """Refuse control characters (NUL above all, which PostgreSQL does not store)."""
+    text = field.data or ""
+    if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
+        raise ValidationError("Текст содержит недопустимые символы.")
+
+
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class AttemptForm(FlaskForm):
+    result = RadioField(
+        "Результат",
+        choices=RESULT_CHOICES,
+        validators=[InputRequired(message="Выберите результат попытки.")],
+    )
+    note = TextAreaField(
+        "Примечание",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=NOTE_MAX, message=f"Не длиннее {NOTE_MAX} символов."),
+            printable,
+        ],
+    )
+
+
+class CallForm(FlaskForm):
+    phone = StringField(
+        "Ваш телефон",
+        filters=[strip],
+        validators=[Optional(), Length(max=40, message="Слишком длинный номер."), printable],
+    )
+
+    def validate_phone(self, field: Field) -> None:
+        if field.data and operator_phone(field.data) is None:
+            raise ValidationError("Не похоже на номер телефона: например, 8 912 345-67-89.")
+
+
+def operator_phone(text: str) -> str | None:
+    """The operator's phone as typed: any valid number, or a Russian one as on a keypad."""
+    return to_e164(text) or parse_keypad(text)
+
+
+# --- the queue ---------------------------------------------------------------------------
+
+
+@bp.get("/callbacks", endpoint="callbacks")
+@role_required(StaffRole.OPERATOR)
+def queue() -> str:
+    status = _status_arg()
+    session = get_session()
+    office = get_office()
+    now = office.now()
+    query = (
+        sa.select(Callback)
+        .where(Callback.status == status)
+        .options(
+            orm.selectinload(Callback.calls),
+            orm.selectinload(Callback.attempts),
+        )
+    )
+    if status is CallbackStatus.PENDING:
+        query = query.order_by(Callback.due_at, Callback.id)
+    else:
+        query = query.order_by(Callback.closed_at.desc(), Callback.id.desc())
+    items = session.scalars(query.limit(LIMIT + 1)).all()
+    counts = dict(
+        session.execute(sa.select(Callback.status, sa.func.count()).group_by(Callback.status)).all()
+    )
+    record(session, actor(), "view", "callbacks", now, f"status={status.value}")
+    session.commit()
+    return render_template(
+        "staff/callbacks.html",
+        items=items[:LIMIT],
+        more=len(items) > LIMIT,
+        limit=LIMIT,
+        status=status,
+        tabs=[(tab, name, counts.get(tab, 0)) for tab, name in STATUS_TABS],
+        now=now,
+        **_helpers(),
+    )
+
+
+def _status_arg() -> CallbackStatus:
+    value = request.args.get("status", "")
+    try:
+        return CallbackStatus(value)
+    except ValueError:
+        return CallbackStatus.PENDING
+
+
+# --- one item ----------------------------------------------------------------------------
+
+
+@bp.get("/callbacks/<int:callback_id>", endpoint="callback")
+@role_required(StaffRole.OPERATOR)
+def item(callback_id: int) -> str:
+    return _item_page(callback_id, AttemptForm(formdata=None), CallForm(formdata=None))
+
+
+def _item_page(
+    callback_id: int, attempt_form: AttemptForm, call_form: CallForm, status: int = 200
+) -> Any:
+    session = get_session()
+    callback = _load(callback_id)
+    office = get_office()
+    now = office.now()
+    record(session, actor(), "view", f"callback:{callback.id}", now)
+    session.commit()
+    me = session.get(StaffUser, current_user_id())
+    return (
+        render_template(
+            "staff/callback.html",
+            callback=callback,
+            attempt_form=attempt_form,
+            call_form=call_form,
+            my_phone=me.phone if me else None,
+            line=service.callback_line(callback, office.lines),
+            now=now,
+            **_helpers(),
+        ),
+        status,
+    )
+
+
+@bp.post("/callbacks/<int:callback_id>/attempts", endpoint="callback_attempt")
+@role_required(StaffRole.OPERATOR)
+def add_attempt(callback_id: int) -> Any:
+    """Record an attempt made by hand (from a desk phone, say)."""
+    form = AttemptForm()
+    if not form.validate_on_submit():
+        return _item_page(callback_id, form, CallForm(formdata=None), 400)
+    session = get_session()
+    callback = _load(callback_id, lock=True)
+    if callback.status is not CallbackStatus.PENDING:
+        flash("Этот обратный звонок уже закрыт: попытка не записана.", "error")
+        return redirect(url_for("staff.callback", callback_id=callback.id))
+    office = get_office()
+    now = office.now()
+    result = AttemptResult(form.result.data)
+    service.record_attempt(
+        session,
+        callback,
+        result,
+        now,
+        office.hours.next_working_day_start(now),
+        note=form.note.data or "",
+        actor=actor(),
+    )
+    record(session, actor(), "change", f"callback:{callback.id}", now, f"attempt {result.value}")
+    session.commit()
+    flash(_after_attempt(callback), "success")
+    return redirect(url_for("staff.callback", callback_id=callback.id))
+
+
+def _after_attempt(callback: Callback) -> str:
+    if callback.status is CallbackStatus.DONE:
+        return "Попытка записана. Обратный звонок выполнен."
+    if callback.status is CallbackStatus.GAVE_UP:
+        return "Попытка записана. Обратный звонок закрыт: дозвониться не удалось."
+    when = _local(callback.due_at, "%d.%m.%Y %H:%M")
+    return f"Попытка записана. Следующая попытка — {when}."
+
+
+@bp.post("/callbacks/<int:callback_id>/call", endpoint="callback_call")
+@role_required(StaffRole.OPERATOR)
+def click_to_call(callback_id: int) -> Any:
+    """«Позвонить»: Twilio rings the operator's phone, then connects the citizen."""
+    form = CallForm()
+    if not form.validate_on_submit():
+        return _item_page(callback_id, AttemptForm(formdata=None), form, 400)
+    session = get_session()
+    office = get_office()
+    callback = _load(callback_id)
+    back = redirect(url_for("staff.callback", callback_id=callback.id))
+    if callback.status is not CallbackStatus.PENDING:
+        flash("Этот обратный звонок уже закрыт.", "error")
+        return back
+    me = session.get(StaffUser, current_user_id())
+    if me is None:
+        abort(403)
+    typed = operator_phone(form.phone.data) if form.phone.data else None
+    phone = typed or me.phone
+    if phone is None:
+        flash("Укажите номер телефона, на который позвонить вам.", "error")
+        return back
+    if _call_in_progress(callback, office.now()):
+        flash("Звонок по этому обращению уже идёт: дождитесь его окончания.", "error")
+        return back
+    line = service.callback_line(callback, office.lines)
+    # Nothing is held while Twilio is asked: its webhooks for this call may come at once.
+    session.commit()
+    try:
+        placed = twilio_client().calls.create(
+            to=phone,
+            from_=line,
+            url=public_url("webhooks.callback_bridge", callback=callback_id),
+            status_callback=public_url("webhooks.call_status"),
+            status_callback_event=["completed"],
+        )
+    except (TwilioException, RuntimeError, requests.RequestException) as error:
+        session.rollback()
+        log.warning("click-to-call for callback %s failed: %s", callback_id, _kind(error))
+        flash(f"Не удалось позвонить через Twilio: {_describe(error)}", "error")
+        return back
+    now = office.now()
+    callback = _load(callback_id)
+    me = session.get(StaffUser, current_user_id())
+    if typed and me is not None and me.phone != typed:
+        me.phone = typed
+    service.log_outbound_call(session, placed.sid, callback, line, now, actor())
+    record(session, actor(), "call", f"callback:{callback.id}", now, f"call:{placed.sid}")
+    session.commit()
+    flash(
+        f"Звоним на ваш телефон {national(phone)}. Возьмите трубку — вас соединят "
+        f"с гражданином с линии {national(line)}.",
+        "success",
+    )
+    return back
+
+
+def _call_in_progress(callback: Callback, now: datetime) -> bool:
+    return any(
+        call.direction == service.OUTBOUND
+        and call.status not in FINAL_STATUSES
+        and call.started_at > now - CALL_IN_PROGRESS_FOR
+        for call in callback.calls
+    )
+
+
+def _kind(error: Exception) -> str:
+    if isinstance(error, TwilioRestException):
+        return f"Twilio error {error.code} (HTTP {error.status})"
+    return type(error).__name__
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, TwilioRestException):
+        return f"ошибка {error.code or error.status}. {error.msg}".strip()
+    if isinstance(error, RuntimeError):
+        return "звонки через Twilio не настроены (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)."
+    return "Twilio недоступен, попробуйте позже."
+
+
+# --- shared --------------------------------------------------------------------------------
+
+
+def current_user_id() -> int:
+    return int(current_user.get_id())
+
+
+def _load(callback_id: int, *, lock: bool = False) -> Callback:
+    if callback_id >= MAX_ID:
+        abort(404)
+    query = (
+        sa.select(Callback)
+        .where(Callback.id == callback_id)
+        .options(orm.selectinload(Callback.calls), orm.selectinload(Callback.attempts))
+    )
+    if lock:
+        query = query.with_for_update(of=Callback)
+    callback = get_session().scalar(query)
+    if callback is None:
+        abort(404)
+    return callback
+
+
+def _local(moment: datetime | None, pattern: str) -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(get_office().clock.tz).strftime(pattern)
+
+
+def _helpers() -> dict[str, Any]:
+    return {
+        "reason_name": lambda reason: REASONS.get(reason, reason),
+        "status_name": lambda status: label(CALLBACK_STATUSES, status),
+        "result_name": lambda result: label(ATTEMPT_RESULTS, result),
+        "who": _who,
+        "line_name": _line_name,
+        "call_url": call_url,
+        "call_of": _call_of,
+        "outbound": service.OUTBOUND,
+    }
+
+
+def _who(actor_name: str | None) -> str:
+    if not actor_name:
+        return "линия"
+    return actor_name.removeprefix("staff:")
+
+
+def _line_name(number: str) -> str:
+    line = get_office().line(number)
+    return line.name if line else ""
+
+
+def _call_of(attempt: CallbackAttempt, callback: Callback) -> Call | None:
+    return next((call for call in callback.calls if call.id == attempt.call_id), None)
+
+
+def call_url(call: Call) -> str | None:
+    """The call's page, once the call log registers ``staff.call``; None before that."""
+    rules = list(current_app.url_map.iter_rules("staff.call")) if _has_call_page() else []
+    if len(rules) != 1 or len(rules[0].arguments) != 1:
+        return None
+    (name,) = rules[0].arguments
+    converter = getattr(rules[0], "_converters", {}).get(name)
+    value = call.id if isinstance(converter, IntegerConverter) else call.sid
+    return url_for("staff.call", **{name: value})
+
+
+def _has_call_page() -> bool:
+    return "staff.call" in current_app.view_functions

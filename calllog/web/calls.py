@@ -1,0 +1,478 @@
+"""The call log for staff: the filtered list, its CSV export and one call in detail.
+
+The filters, their checks and the keyset pages are those of the JSON API
+(:mod:`calllog.call_queries`). The list opens on today; clearing both dates shows every day.
+
+CSV export: UTF-8 with a byte-order mark and ``;`` between fields, which is what Excel
+with Russian regional settings opens directly (Cyrillic intact, one value per column); lines
+end in CRLF. Columns: ``sid;started_at;line;caller;status;outcome;duration_s;appeals;
+appointments`` — times in the office's offset (ISO 8601), numbers in E.164 (a caller
+without one gets the raw caller ID), statuses and outcomes as the API's codes, several
+appeal numbers or booking codes separated by spaces. The file is streamed: calls are read
+a batch at a time by keyset, so any period exports whole, in constant memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from sqlalchemy import orm
+from werkzeug.routing import BuildError
+
+from calllog import audit
+from calllog.call_queries import (
+    CallFilters,
+    FilterError,
+    calls_page,
+    calls_query,
+    decode_cursor,
+    older_than,
+)
+from calllog.phones import CallerKind, national
+from calllog.web import actor, bp, role_required
+from calllog.web.labels import (
+    APPEAL_STATUSES,
+    APPOINTMENT_STATUSES,
+    CALLBACK_REASONS,
+    CALLBACK_STATUSES,
+    OUTCOMES,
+    label,
+)
+from db import get_session
+from models import (
+    Appeal,
+    Appointment,
+    Call,
+    CallEvent,
+    Recording,
+    RecordingKind,
+    RecordingState,
+    Slot,
+    StaffRole,
+    call_appeal,
+    call_appointment,
+)
+from office import Office, get_office
+
+PAGE_SIZE = 50
+EXPORT_BATCH = 1000
+CSV_DELIMITER = ";"
+CSV_COLUMNS = (
+    "sid",
+    "started_at",
+    "line",
+    "caller",
+    "status",
+    "outcome",
+    "duration_s",
+    "appeals",
+    "appointments",
+)
+
+#: Twilio's ``CallStatus`` values.
+CALL_STATUSES = {
+    "queued": "в очереди",
+    "ringing": "звонит",
+    "in-progress": "идёт разговор",
+    "completed": "завершён",
+    "busy": "занято",
+    "no-answer": "нет ответа",
+    "failed": "не состоялся",
+    "canceled": "отменён",
+}
+
+#: What the call log's events mean; an unknown kind is shown as it is.
+EVENT_KINDS = {
+    "started": "Звонок начался",
+    "menu": "Главное меню",
+    "key": "Нажата клавиша",
+    "no_input": "Нет ответа",
+    "wrong_key": "Неверная клавиша",
+    "consent": "Согласие на обработку персональных данных",
+    "consent_refused": "Согласие не дано",
+    "slots_offered": "Предложено время приёма",
+    "slot_chosen": "Выбрано время приёма",
+    "slot_taken": "Время уже занято",
+    "no_free_slots": "Свободного времени нет",
+    "booked": "Записан на приём",
+    "booking_existing": "Названа имеющаяся запись",
+    "booking_cancelled": "Запись отменена",
+    "name_recorded": "Записаны имя и фамилия",
+    "topic": "Выбрана тема обращения",
+    "appeal_registered": "Обращение зарегистрировано",
+    "empty_recording": "Пустая запись",
+    "contact_typed": "Введён номер для связи",
+    "contact_invalid": "Номер для связи не распознан",
+    "appeal_not_found": "Обращение не найдено",
+    "status_told": "Сообщён статус обращения",
+    "status_withheld": "Статус не сообщён: звонок не с номера заявителя",
+    "info": "Адрес и часы работы",
+    "person": "Просьба соединить с сотрудником",
+    "dial": "Вызов сотрудников",
+    "dial_result": "Результат соединения",
+    "callback_queued": "Поставлен в очередь обратных звонков",
+    "outcome": "Итог звонка",
+    "status": "Статус звонка",
+    "ended": "Звонок завершён",
+    "recording_found": "Найдена запись",
+    "recording_failed": "Запись не удалось скопировать",
+    "recording_purged": "Запись удалена по сроку хранения",
+}
+
+#: Events whose detail is an appeal number.
+APPEAL_EVENTS = frozenset({"appeal_registered", "status_told", "status_withheld"})
+CONSENT_PURPOSES = {"appeal": "для обращения", "booking": "для записи на приём"}
+RECORDING_KINDS = {RecordingKind.NAME: "имя и фамилия", RecordingKind.MESSAGE: "обращение"}
+DIRECTIONS = {"inbound": "входящий"}
+PERIODS = (("Сегодня", 0), ("7 дней", 6), ("30 дней", 29))
+
+#: A cell Excel or LibreOffice would run as a formula; phone numbers (``+79…``) are harmless.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"\+?\d*")
+
+
+# --- the list -------------------------------------------------------------------------------
+
+
+@bp.get("/calls")
+@role_required(StaffRole.OPERATOR)
+def calls() -> tuple[str, int] | str:
+    office = get_office()
+    tz = office.clock.tz
+    args = with_default_period(request.args, office)
+    try:
+        filters = CallFilters.from_args(args)
+        cursor = args.get("cursor") or None
+        position = decode_cursor(cursor) if cursor else None
+    except FilterError as error:
+        return list_page(office, args, error=error.russian), 400
+    session = get_session()
+    query = calls_query(filters, tz).options(
+        orm.selectinload(Call.appeals), orm.selectinload(Call.appointments)
+    )
+    page, next_cursor = calls_page(session, query, PAGE_SIZE, position)
+    if filters.caller:
+        # Looking a person up by number is a view of their personal data (§11).
+        audit.record(session, actor(), "search", "calls", office.now(), filters.describe())
+        session.commit()
+    return list_page(
+        office, args, filters=filters, calls=page, next_cursor=next_cursor, first=cursor is None
+    )
+
+
+def with_default_period(args: Mapping[str, str], office: Office) -> dict[str, str]:
+    """The query's arguments, opening on today when it names no period at all."""
+    values = dict(args.items())
+    if "since" not in values and "until" not in values:
+        today = office.now().astimezone(office.clock.tz).date().isoformat()
+        values.update(since=today, until=today)
+    return values
+
+
+def list_page(
+    office: Office,
+    args: Mapping[str, str],
+    *,
+    filters: CallFilters | None = None,
+    calls: Iterable[Call] = (),
+    next_cursor: str | None = None,
+    first: bool = True,
+    error: str | None = None,
+) -> str:
+    query_args = filters.to_args() if filters is not None else dict(args)
+    query_args.pop("cursor", None)
+    today = office.now().astimezone(office.clock.tz).date()
+    periods = [
+        (
+            name,
+            url_for(
+                "staff.calls",
+                since=(today - timedelta(days=days)).isoformat(),
+                until=today.isoformat(),
+            ),
+        )
+        for name, days in PERIODS
+    ]
+    periods.append(("Всё время", url_for("staff.calls", since="", until="")))
+    lines = [(line.number, f"{national(line.number)} — {line.name}") for line in office.lines]
+    if args.get("line") and args["line"] not in dict(lines):
+        lines.append((args["line"], national(args["line"])))
+    return render_template(
+        "staff/calls.html",
+        args=args,
+        calls=list(calls),
+        error=error,
+        first=first,
+        next_url=url_for("staff.calls", **query_args, cursor=next_cursor) if next_cursor else None,
+        start_url=url_for("staff.calls", **query_args),
+        export_url=url_for("staff.calls_export", **query_args),
+        periods=periods,
+        lines=lines,
+        outcomes=OUTCOMES,
+        statuses=CALL_STATUSES,
+        line_name=lambda number: line_name(office, number),
+        caller_text=caller_text,
+        status_text=lambda value: label(CALL_STATUSES, value) if value else "—",
+        outcome_text=lambda value: label(OUTCOMES, value) if value else "—",
+        duration=duration,
+        link=link,
+    )
+
+
+# --- the CSV export -------------------------------------------------------------------------
+
+
+@bp.get("/calls/export.csv")
+@role_required(StaffRole.OPERATOR)
+def calls_export() -> Response | tuple[str, int]:
+    office = get_office()
+    args = with_default_period(request.args, office)
+    try:
+        filters = CallFilters.from_args(args)
+    except FilterError as error:
+        return list_page(office, args, error=error.russian), 400
+    session = get_session()
+    # The row count is not known before the last row is written: the entry names the filters.
+    audit.record(session, actor(), "export", "calls", office.now(), filters.describe())
+    session.commit()
+    name = f"calls-{filters.since or 'all'}-{filters.until or 'now'}.csv"
+    return Response(
+        stream_with_context(csv_chunks(session, filters, office.clock.tz)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename={name}",
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def csv_chunks(session: orm.Session, filters: CallFilters, tz: tzinfo) -> Iterator[bytes]:
+    """The export, a batch of calls at a time: a header, then rows newest first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    buffer.write("\ufeff")  # the byte-order mark: Excel then reads the file as UTF-8
+    writer.writerow(CSV_COLUMNS)
+    yield _drain(buffer)
+    base = calls_query(filters, tz).with_only_columns(
+        Call.id,
+        Call.sid,
+        Call.started_at,
+        Call.line,
+        Call.caller,
+        Call.caller_raw,
+        Call.status,
+        Call.outcome,
+        Call.duration_s,
+    )
+    position: tuple[datetime, int] | None = None
+    while True:
+        query = base if position is None else older_than(base, position)
+        rows = session.execute(query.limit(EXPORT_BATCH)).all()
+        if not rows:
+            return
+        ids = [row.id for row in rows]
+        appeals = _appeal_numbers(session, ids)
+        bookings = _booking_codes(session, ids)
+        for row in rows:
+            writer.writerow(
+                (
+                    row.sid,
+                    row.started_at.astimezone(tz).isoformat(timespec="seconds"),
+                    row.line,
+                    row.caller or _safe_cell(row.caller_raw),
+                    row.status or "",
+                    row.outcome.value if row.outcome else "",
+                    "" if row.duration_s is None else row.duration_s,
+                    " ".join(appeals.get(row.id, ())),
+                    " ".join(bookings.get(row.id, ())),
+                )
+            )
+        yield _drain(buffer)
+        if len(rows) < EXPORT_BATCH:
+            return
+        position = (rows[-1].started_at, rows[-1].id)
+
+
+def _appeal_numbers(session: orm.Session, call_ids: list[int]) -> dict[int, list[str]]:
+    link_call = call_appeal.c.call_id
+    return _grouped(
+        session,
+        sa.select(link_call, Appeal.number)
+        .select_from(call_appeal)
+        .join(Appeal, Appeal.id == call_appeal.c.appeal_id)
+        .where(link_call.in_(call_ids))
+        .order_by(link_call, Appeal.id),
+    )
+
+
+def _booking_codes(session: orm.Session, call_ids: list[int]) -> dict[int, list[str]]:
+    link_call = call_appointment.c.call_id
+    return _grouped(
+        session,
+        sa.select(link_call, Appointment.code)
+        .select_from(call_appointment)
+        .join(Appointment, Appointment.id == call_appointment.c.appointment_id)
+        .where(link_call.in_(call_ids))
+        .order_by(link_call, Appointment.id),
+    )
+
+
+def _grouped(session: orm.Session, query: sa.Select[tuple[int, str]]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for call_id, text in session.execute(query):
+        found[call_id].append(text)
+    return found
+
+
+def _drain(buffer: io.StringIO) -> bytes:
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    return data
+
+
+def _safe_cell(text: str | None) -> str:
+    """A raw caller ID as a cell no spreadsheet runs as a formula."""
+    text = text or ""
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+# --- one call -------------------------------------------------------------------------------
+
+
+@bp.get("/calls/<sid>")
+@role_required(StaffRole.OPERATOR)
+def call(sid: str) -> str:
+    if "\x00" in sid or len(sid) > 34:
+        abort(404)
+    session = get_session()
+    found = session.scalar(
+        sa.select(Call)
+        .where(Call.sid == sid)
+        .options(
+            orm.selectinload(Call.events),
+            orm.selectinload(Call.appeals),
+            orm.selectinload(Call.appointments)
+            .joinedload(Appointment.slot)
+            .joinedload(Slot.session),
+            orm.selectinload(Call.recordings).joinedload(Recording.appeal),
+            orm.joinedload(Call.callback),
+        )
+    )
+    if found is None:
+        abort(404)
+    office = get_office()
+    audit.record(session, actor(), "view", f"call:{found.sid}", office.now())
+    session.commit()
+    return render_template(
+        "staff/call.html",
+        call=found,
+        line_name=line_name(office, found.line),
+        caller=caller_text(found),
+        direction=DIRECTIONS.get(found.direction, "исходящий"),
+        status_text=label(CALL_STATUSES, found.status) if found.status else "—",
+        outcome_text=label(OUTCOMES, found.outcome) if found.outcome else "—",
+        duration=duration,
+        events=[timeline_entry(office, event) for event in found.events],
+        appeal_status=lambda value: label(APPEAL_STATUSES, value),
+        appointment_status=lambda value: label(APPOINTMENT_STATUSES, value),
+        callback_status=lambda value: label(CALLBACK_STATUSES, value),
+        reason=lambda value: label(CALLBACK_REASONS, value),
+        topic=office.topic_name,
+        recording_kind=lambda value: RECORDING_KINDS.get(value, str(value)),
+        stored=RecordingState.STORED,
+        purged=RecordingState.PURGED,
+        link=link,
+    )
+
+
+def timeline_entry(office: Office, event: CallEvent) -> dict[str, Any]:
+    """One step of the call as staff read it: when, what, and the detail in words."""
+    appeal = event.kind in APPEAL_EVENTS and event.detail.isdigit()
+    return {
+        "at": event.at,
+        "kind": event.kind,
+        "label": EVENT_KINDS.get(event.kind, event.kind),
+        "detail": event_detail(office, event.kind, event.detail),
+        "known": event.kind in EVENT_KINDS,
+        "href": link("staff.appeal", number=event.detail) if appeal else None,
+    }
+
+
+def event_detail(office: Office, kind: str, detail: str) -> str:
+    if not detail:
+        return ""
+    if kind == "started" and detail.startswith("line "):
+        return "линия " + national(detail.removeprefix("line "))
+    if kind == "menu" and detail.startswith("try "):
+        return "попытка " + detail.removeprefix("try ")
+    if kind == "outcome":
+        return label(OUTCOMES, detail)
+    if kind == "ended" and detail == "completed":
+        return ""
+    if kind in ("status", "ended", "dial_result"):
+        return label(CALL_STATUSES, detail)
+    if kind == "callback_queued":
+        return label(CALLBACK_REASONS, detail)
+    if kind == "consent":
+        return CONSENT_PURPOSES.get(detail, detail)
+    if kind == "topic":
+        return office.topic_name(detail)
+    if kind == "dial":
+        return f"сотрудников: {detail}"
+    return detail
+
+
+# --- shared pieces --------------------------------------------------------------------------
+
+
+def line_name(office: Office, number: str) -> str:
+    line = office.line(number)
+    return line.name if line is not None else ""
+
+
+def caller_text(call: Call) -> str:
+    """The caller as staff read it: a Russian number, «скрыт», or the raw caller ID."""
+    if call.caller:
+        return national(call.caller)
+    if call.anonymised_at is not None:
+        return "обезличен"
+    if call.caller_kind is CallerKind.WITHHELD or not call.caller_raw:
+        return "скрыт"
+    return call.caller_raw
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+def link(endpoint: str, **values: Any) -> str | None:
+    """The URL of another staff page, or None while that page does not exist yet."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
