@@ -124,10 +124,11 @@ def apply_status(
     call.ended_at = now
     call.duration_s = _int(params.get("CallDuration"))
     add_event(call, "ended", status, now)
-    if call.outcome is None:
+    # Outcomes describe what a citizen's call came to; a staff callback has its attempt.
+    if call.outcome is None and call.direction == "inbound":
         call.outcome = CallOutcome.ABANDONED
         add_event(call, "outcome", CallOutcome.ABANDONED.value, now)
-        if call.caller and call.direction == "inbound":
+        if call.caller:
             callbacks.request(session, call.caller, "abandoned", call, now, callback_due)
     return True
 

@@ -47,7 +47,8 @@ def summary(session: orm.Session, since: date, until: date, tz: tzinfo) -> Summa
     """The figures for the local calendar days ``since`` to ``until``, both included."""
     start = datetime.combine(since, time(), tz)
     end = datetime.combine(until + timedelta(days=1), time(), tz)
-    calls_in = sa.and_(Call.started_at >= start, Call.started_at < end)
+    # Citizens' calls: the staff's own callbacks are counted as callback attempts.
+    calls_in = sa.and_(Call.started_at >= start, Call.started_at < end, Call.direction == "inbound")
     appeals_in = sa.and_(Appeal.created_at >= start, Appeal.created_at < end)
 
     def counts(column: sa.ColumnElement, where: sa.ColumnElement[bool]) -> dict[str, int]:

@@ -41,7 +41,7 @@ def today(session: orm.Session, now: datetime) -> Today:
     """Today's figures for the office's local day that contains ``now``."""
     start = datetime.combine(now.date(), time(), now.tzinfo)
     end = start + timedelta(days=1)
-    in_day = sa.and_(Call.started_at >= start, Call.started_at < end)
+    in_day = sa.and_(Call.started_at >= start, Call.started_at < end, Call.direction == "inbound")
     by_line = session.execute(
         sa.select(Call.line, sa.func.count()).where(in_day).group_by(Call.line).order_by(Call.line)
     ).all()

@@ -409,6 +409,13 @@ def test_click_to_call_rings_the_operator_and_connects_the_citizen(
         "completed",
     )
     assert records().scalar(sa.select(sa.func.count(Call.id)).where(Call.sid == sid)) == 1
+    assert call.outcome is None  # the staff's own call is no abandoned citizen's call
+    assert (
+        records().scalar(  # nor does it open another callback
+            sa.select(sa.func.count(Callback.id)).where(Callback.status == CallbackStatus.PENDING)
+        )
+        == 0
+    )
 
 
 def test_the_saved_phone_is_used_without_asking(

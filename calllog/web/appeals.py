@@ -27,14 +27,13 @@ from calllog.appeal_queries import AppealFilters, Deadline, appeals_query, day_b
 from calllog.audit import record
 from calllog.phones import to_e164
 from calllog.web import actor, bp, role_required
-from calllog.web.labels import APPEAL_CHANNELS, APPEAL_STATUSES
+from calllog.web.labels import APPEAL_CHANNELS, APPEAL_STATUSES, RECORDING_KINDS
 from db import get_session
 from models import (
     Appeal,
     AppealChannel,
     AppealStatus,
     Call,
-    RecordingKind,
     RecordingState,
     StaffRole,
 )
@@ -50,7 +49,6 @@ DEADLINES = {
     Deadline.OVERDUE.value: "просрочены",
     Deadline.DUE_SOON.value: "срок в ближайшие 7 дней",
 }
-RECORDING_KINDS = {RecordingKind.NAME: "имя", RecordingKind.MESSAGE: "сообщение"}
 RECORDING_STATES = {
     RecordingState.PENDING: "запись ещё не скопирована",
     RecordingState.FAILED: "запись не удалось скопировать",

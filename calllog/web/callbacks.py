@@ -52,14 +52,6 @@ MAX_ID = 2**31
 NOTE_MAX = 400
 #: A second «Позвонить» within this time of the first, still unfinished, is refused.
 CALL_IN_PROGRESS_FOR = timedelta(minutes=2)
-REASONS = CALLBACK_REASONS | {
-    "abandoned": "звонок прерван",
-    "no_choice": "не выбран пункт меню",
-    "person_no_answer": "сотрудники не ответили",
-    "person_out_of_hours": "звонок в нерабочее время",
-    "status_request": "просьба заявителю о статусе",
-    "fallback": "сообщение при сбое",
-}
 STATUS_TABS = (
     (CallbackStatus.PENDING, "Ждут звонка"),
     (CallbackStatus.DONE, "Выполнены"),
@@ -349,7 +341,7 @@ def _local(moment: datetime | None, pattern: str) -> str:
 
 def _helpers() -> dict[str, Any]:
     return {
-        "reason_name": lambda reason: REASONS.get(reason, reason),
+        "reason_name": lambda reason: label(CALLBACK_REASONS, reason),
         "status_name": lambda status: label(CALLBACK_STATUSES, status),
         "result_name": lambda result: label(ATTEMPT_RESULTS, result),
         "who": _who,

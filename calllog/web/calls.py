@@ -52,6 +52,7 @@ from calllog.web.labels import (
     CALLBACK_REASONS,
     CALLBACK_STATUSES,
     OUTCOMES,
+    RECORDING_KINDS,
     label,
 )
 from db import get_session
@@ -61,7 +62,6 @@ from models import (
     Call,
     CallEvent,
     Recording,
-    RecordingKind,
     RecordingState,
     Slot,
     StaffRole,
@@ -133,12 +133,13 @@ EVENT_KINDS = {
     "recording_found": "Найдена запись",
     "recording_failed": "Запись не удалось скопировать",
     "recording_purged": "Запись удалена по сроку хранения",
+    "callback_dial": "Сотрудник перезванивает из приложения",
+    "callback_bridge": "Соединение сотрудника с гражданином",
 }
 
 #: Events whose detail is an appeal number.
 APPEAL_EVENTS = frozenset({"appeal_registered", "status_told", "status_withheld"})
 CONSENT_PURPOSES = {"appeal": "для обращения", "booking": "для записи на приём"}
-RECORDING_KINDS = {RecordingKind.NAME: "имя и фамилия", RecordingKind.MESSAGE: "обращение"}
 DIRECTIONS = {"inbound": "входящий"}
 PERIODS = (("Сегодня", 0), ("7 дней", 6), ("30 дней", 29))
 
@@ -398,7 +399,7 @@ def call(sid: str) -> str:
         callback_status=lambda value: label(CALLBACK_STATUSES, value),
         reason=lambda value: label(CALLBACK_REASONS, value),
         topic=office.topic_name,
-        recording_kind=lambda value: RECORDING_KINDS.get(value, str(value)),
+        recording_kind=lambda value: label(RECORDING_KINDS, value),
         stored=RecordingState.STORED,
         purged=RecordingState.PURGED,
         link=link,

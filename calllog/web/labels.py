@@ -35,9 +35,11 @@ CALLBACK_REASONS = {
     "no_choice": "не выбран пункт меню",
     "person_no_answer": "сотрудники не ответили",
     "person_out_of_hours": "звонок в нерабочее время",
-    "status_request": "просьба перезвонить заявителю",
+    "status_request": "просьба заявителю о статусе",
     "fallback": "сообщение при сбое",
 }
+
+RECORDING_KINDS = {"name": "имя и фамилия", "message": "обращение"}
 
 CALLBACK_STATUSES = {"pending": "ждёт", "done": "выполнен", "gave_up": "не дозвонились"}
 
