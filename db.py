@@ -35,15 +35,25 @@ def _create_sqlite_engine(url: str, **options: Any) -> sa.Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        # Take the write lock at the start: two webhooks of one call (a Record action and
-        # its recording callback) then queue on busy_timeout instead of one of them
-        # failing when it upgrades a read transaction to a write.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN")
 
     return engine
 
 
 Row = TypeVar("Row")
+
+
+def take_write_lock(session: orm.Session, table: sa.Table) -> None:
+    """On SQLite, hold the database's write lock from now until the transaction ends.
+
+    A request that will write does this first: two webhooks of one call (a Record action
+    and its recording callback) then queue on ``busy_timeout`` instead of one failing when
+    it turns its read into a write. Reading requests, and streamed answers, take no lock.
+    PostgreSQL locks rows where needed, so there it does nothing.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        key = table.primary_key.columns[0]
+        session.execute(sa.update(table).where(sa.false()).values({key: key}))
 
 
 def add_unless_exists(session: orm.Session, row: Row, find: Callable[[], Row | None]) -> Row:

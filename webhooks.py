@@ -20,9 +20,10 @@ from werkzeug.exceptions import HTTPException
 
 from calllog import calls, recording_copies, spool
 from calllog.messages import save_message
-from db import get_session
+from db import get_session, take_write_lock
 from ivr import appeal, booking, callback_bridge, menu, person, status, twiml
 from ivr.http import Turn, call_params, no_content, public_url, twiml_response
+from models import Call
 from office import get_office
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,7 @@ def save_or_spool(kind: str, params: dict[str, str]) -> None:
     now = office.now()
     try:
         session = get_session()
+        take_write_lock(session, Call.__table__)
         save_message(session, office, params, now)
         session.commit()
     except sa.exc.SQLAlchemyError as error:

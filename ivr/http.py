@@ -21,7 +21,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from calllog import callbacks, calls
 from calllog.events import add_event
 from calllog.lines import match_line
-from db import get_session
+from db import get_session, take_write_lock
 from ivr.speech_input import keys_from_speech
 from ivr.twiml import Speaker
 from models import Call, Callback, CallOutcome, Consent
@@ -89,6 +89,7 @@ class Turn:
         params = call_params()
         office = get_office()
         session = get_session()
+        take_write_lock(session, Call.__table__)
         now = office.now()
         line = match_line(office.lines, params)
         call, created = calls.start_call(session, params, line, now)

@@ -26,7 +26,7 @@ from clock import FixedClock
 from models import StaffRole
 from simulator import FlaskTransport, Simulator
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, OPEN_TIME
-from tests.fakes import FakeTwilioHttp
+from tests.fakes import FakeTwilioHttp, fake_audio
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -62,7 +62,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "DATABASE_URL": url,
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_HTTP_CLIENT": FakeTwilioHttp(),
+            "TWILIO_HTTP_CLIENT": FakeTwilioHttp(any_audio=fake_audio()),
+            "RECORDINGS_COPY": "inline",
             "SPOOL_DIR": str(folder / "spool"),
             "RECORDINGS_DIR": str(folder / "recordings"),
             "STAFF_PHONES": "+79120000001",
