@@ -684,3 +684,25 @@ def test_a_nul_in_a_note_or_a_name_is_a_400(app, client, operator, supervisor):
     assert reply.status_code == 400
     bad_session = SESSION_BODY | {"expert": "Иванова\x00"}
     assert client.post("/api/sessions", json=bad_session, headers=supervisor).status_code == 400
+
+
+def test_every_read_and_change_through_the_api_is_audited(client, records, clock):
+    from calllog.tokens import create_token
+    from models import AuditEntry, StaffRole
+
+    with records() as session:
+        _, secret = create_token(session, "crm", StaffRole.SUPERVISOR, clock.now())
+        session.commit()
+    auth = {"Authorization": f"Bearer {secret}"}
+
+    client.get("/api/calls?caller=%2B79024712233", headers=auth)
+    client.get("/api/callbacks", headers=auth)
+    client.get("/api/openapi.json", headers=auth)
+    client.get("/api/calls/CA0000", headers=auth)  # 404: nothing was shown
+
+    entries = records().scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.actor, e.action, e.subject) for e in entries] == [
+        ("token:crm", "api_view", "/api/calls"),
+        ("token:crm", "api_view", "/api/callbacks"),
+    ]
+    assert all("7902" not in e.detail + e.subject for e in entries)

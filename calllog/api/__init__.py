@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from calllog import call_queries
+from calllog import audit, call_queries
 from calllog.call_queries import encode_cursor
 from calllog.tokens import verify_token
 from db import get_session
@@ -72,6 +72,29 @@ def actor() -> str:
     """Who is acting: the name of the request's API token."""
     token: ApiToken = g.api_token
     return token.name
+
+
+# Answers that hold no personal data: the API's own description and aggregate figures.
+UNAUDITED = {"api.openapi", "api.report_summary"}
+
+
+@bp.after_request
+def audit_personal_data(response: Response) -> Response:
+    """Every read or change of personal data through the API leaves an audit entry (§11).
+
+    The entry names the token and the path; never the query string, which may hold a
+    phone number.
+    """
+    token: ApiToken | None = g.get("api_token")
+    if token is None or response.status_code >= 400 or request.endpoint in UNAUDITED:
+        return response
+    action = "api_view" if request.method == "GET" else "api_change"
+    session = get_session()
+    audit.record(
+        session, f"token:{token.name}", action, request.path, get_office().now(), request.method
+    )
+    session.commit()
+    return response
 
 
 @bp.errorhandler(HTTPException)
