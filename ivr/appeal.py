@@ -15,8 +15,7 @@ from __future__ import annotations
 from flask import abort, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from calllog import appeals, notices, recording_copies, recordings, sms
-from calllog.phones import is_mobile
+from calllog import appeals, notices, recording_copies, recordings
 from ivr import contact, person, twiml
 from ivr.http import Turn, call_view, callback_view, public_url
 from ivr.navigation import main_menu, retry, urls
@@ -168,9 +167,8 @@ def readback(
     turn: Turn, appeal: Appeal, *, before: tuple[Prompt, ...] = (), notify: bool = True
 ) -> VoiceResponse:
     """The appeal number twice and the answer period; an SMS to a mobile."""
-    if notify and appeal.phone and is_mobile(appeal.phone):
-        phone, text = appeal.phone, notices.appeal_confirmation(appeal.number)
-        turn.after_commit.append(lambda: sms.send_sms(phone, text))
+    if notify:
+        turn.sms_after_commit(appeal.phone, notices.appeal_confirmation(appeal.number))
     return twiml.readback(
         turn.speaker,
         *before,

@@ -15,9 +15,8 @@ from __future__ import annotations
 from flask import abort, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from calllog import booking, notices, recording_copies, recordings, sms
+from calllog import booking, notices, recording_copies, recordings
 from calllog.booking import SlotOffer, SlotTaken
-from calllog.phones import is_mobile
 from ivr import appeal, contact, person, twiml
 from ivr.http import Turn, call_view, callback_view, public_url
 from ivr.navigation import main_menu, retry, urls
@@ -289,15 +288,14 @@ def readback(
     offer = booking.offer(turn.session, appointment.slot_id)
     assert offer is not None
     values = offer_values(turn, offer) | {"code": digits_words(appointment.code)}
-    if notify and appointment.phone and is_mobile(appointment.phone):
+    if notify:
         text = notices.booking_confirmation(
             appointment.code,
             offer.starts_at.astimezone(turn.office.clock.tz),
             values["expert"],
             offer.place,
         )
-        phone = appointment.phone
-        turn.after_commit.append(lambda: sms.send_sms(phone, text))
+        turn.sms_after_commit(appointment.phone, text)
     return twiml.readback(
         turn.speaker,
         *before,

@@ -18,7 +18,7 @@ from flask import Response, abort, current_app, request, url_for
 from sqlalchemy import orm
 from twilio.twiml.voice_response import VoiceResponse
 
-from calllog import callbacks, calls
+from calllog import callbacks, calls, sms
 from calllog.events import add_event
 from calllog.lines import match_line
 from db import get_session, take_write_lock
@@ -137,6 +137,12 @@ class Turn:
             Consent(call_id=self.call.id, purpose=purpose, prompt_version=version, at=self.now)
         )
         self.event("consent", purpose)
+
+    def sms_after_commit(self, phone: str | None, text: str) -> None:
+        """Send ``text`` once the request's work is committed (only to a mobile; an SMS
+        failure is logged by ``sms.send_sms`` and never breaks the call)."""
+        if phone:
+            self.after_commit.append(lambda: sms.send_sms(phone, text))
 
     def callback_due(self) -> datetime:
         return self.office.hours.next_working_time(self.now)
