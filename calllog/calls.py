@@ -50,7 +50,9 @@ def start_call(
     if call is not new:
         return call, False
     add_event(call, "started", f"line {line}", now)
-    log.info("call %s started on %s from %s", sid, line, mask(caller.e164 or caller.raw))
+    # The line is masked too: a call to a number that is not one of ours (a staff call
+    # back to a citizen, or a forwarding we do not know) is logged under that number.
+    log.info("call %s started on %s from %s", sid, mask(line), mask(caller.e164 or caller.raw))
     return call, True
 
 

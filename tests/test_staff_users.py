@@ -245,6 +245,7 @@ def test_api_tokens_are_listed_and_revoked(client, admin, records, clock):
     page = client.get("/users").get_data(as_text=True)
     assert f'action="/users/tokens/{token.id}/revoke"' not in page
     assert post(client, "/users/tokens/999999/revoke").status_code == 404
+    assert post(client, f"/users/tokens/{2**63}/revoke").status_code == 404
 
 
 def test_the_account_page_shows_no_self_deactivation(client, admin, colleague, records):
@@ -258,3 +259,4 @@ def test_the_account_page_shows_no_self_deactivation(client, admin, colleague, r
     assert f'action="/users/{boris}/active"' in other
     assert re.search(r'<select[^>]*disabled[^>]*name="role"|name="role"[^>]*disabled', own)
     assert client.get("/users/999999").status_code == 404
+    assert client.get(f"/users/{2**31}").status_code == 404  # beyond the integer column

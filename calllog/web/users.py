@@ -6,7 +6,7 @@ terminal); here they are listed and revoked.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
@@ -39,6 +39,7 @@ ROLE_NAMES = {
     StaffRole.ADMIN.value: "администратор",
 }
 LOGIN_PATTERN = r"^[A-Za-z0-9._-]+$"
+Row = TypeVar("Row", StaffUser, ApiToken)
 
 
 def _phone_valid(_form: FlaskForm, field: StringField) -> None:
@@ -96,11 +97,20 @@ def _subject(user: StaffUser) -> str:
     return f"staff_user:{user.login}"
 
 
-def _user(user_id: int) -> StaffUser:
-    user = get_session().get(StaffUser, user_id)
-    if user is None:
+#: Row ids are 32-bit integers; a larger one in a URL names nothing (and must not reach
+#: PostgreSQL, which refuses it with an error rather than finding no row).
+MAX_ID = 2**31 - 1
+
+
+def _get(model: type[Row], row_id: int) -> Row:
+    row = get_session().get(model, row_id) if 0 < row_id <= MAX_ID else None
+    if row is None:
         abort(404)
-    return user
+    return row
+
+
+def _user(user_id: int) -> StaffUser:
+    return _get(StaffUser, user_id)
 
 
 # --- the list and new accounts -----------------------------------------------------------
@@ -275,9 +285,7 @@ def _first_error(form: FlaskForm) -> str:
 @role_required(StaffRole.ADMIN)
 def token_revoke(token_id: int) -> Response:
     session = get_session()
-    token = session.get(ApiToken, token_id)
-    if token is None:
-        abort(404)
+    token = _get(ApiToken, token_id)
     if service.revoke_api_token(session, token, get_office().now()):
         _audit(f"api_token:{token.name}", f"revoked token #{token.id}")
         session.commit()
