@@ -9,6 +9,10 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g
 from sqlalchemy import event, orm
 
+#: Row ids are 32-bit integers on every database: a larger id names no row (and must not
+#: reach PostgreSQL, which refuses it with an error rather than finding nothing).
+MAX_ROW_ID = 2**31 - 1
+
 
 def create_engine(url: str, **options: Any) -> sa.Engine:
     """An engine for ``url``; SQLite is set up for concurrent readers and real savepoints."""

@@ -21,6 +21,7 @@ from models import (
     Call,
     ReceptionSession,
     Slot,
+    call_appointment,
 )
 
 # Four digits while they last, then longer: short enough to read twice and type on a keypad.
@@ -110,6 +111,16 @@ def _upcoming(phone: str, now: datetime) -> sa.Select[Appointment]:
             Slot.starts_at > now,
         )
         .order_by(Slot.starts_at, Appointment.id)
+    )
+
+
+def booked_in_call(session: orm.Session, call: Call, slot_id: int) -> Appointment | None:
+    """The active appointment ``call`` has already made on the slot (Twilio retried)."""
+    return session.scalar(
+        sa.select(Appointment)
+        .join(call_appointment)
+        .where(call_appointment.c.call_id == call.id, Appointment.slot_id == slot_id)
+        .where(_is_active())
     )
 
 

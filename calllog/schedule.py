@@ -10,6 +10,9 @@ from sqlalchemy import orm
 from models import Appointment, AppointmentStatus, ReceptionSession, Slot
 
 MIN_SLOT_MINUTES = 5
+#: The years a reception session can lie in: a date outside is a typing error, and a year
+#: before 1900 would even come back with its zone's old local mean time offset.
+SESSION_YEARS = range(2000, 2100)
 # The longest texts a session keeps (the columns' lengths).
 EXPERT_MAX_LENGTH = 200
 TITLE_MAX_LENGTH = 200
@@ -38,6 +41,12 @@ def check_times(
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise SessionError(
             "starts_at and ends_at need a time zone offset", "Укажите время с часовым поясом."
+        )
+    if starts_at.year not in SESSION_YEARS or ends_at.year not in SESSION_YEARS:
+        raise SessionError(
+            f"a reception session lies between the years {SESSION_YEARS.start}"
+            f" and {SESSION_YEARS.stop - 1}",
+            "Проверьте год приёма.",
         )
     if ends_at <= starts_at:
         raise SessionError(

@@ -203,7 +203,11 @@ def confirmation(
 
 @call_view
 def confirm_choice(turn: Turn) -> VoiceResponse:
-    """``1`` books the slot at once, atomically; a caller who hangs up now keeps it."""
+    """``1`` books the slot at once, atomically; a caller who hangs up now keeps it.
+
+    Twilio may deliver the key press twice: the retry finds the call's own booking and
+    answers as the first request did.
+    """
     slot_id = turn.arg("slot")
     if turn.digits == "2":
         return slots(turn)
@@ -213,21 +217,23 @@ def confirm_choice(turn: Turn) -> VoiceResponse:
             turn.arg("attempt", 1, 3),
             lambda again, problem: confirmation(turn, slot_id, again, (problem,)),
         )
-    try:
-        appointment = booking.book(
-            turn.session,
-            slot_id=slot_id,
-            phone=turn.call.caller,
-            now=turn.now,
-            source=BookingSource.PHONE,
-            call=turn.call,
-        )
-    except (SlotTaken, ValueError):
-        turn.event("slot_taken", str(slot_id))
-        return slots(turn, before=("slot_taken",))
-    turn.consent("booking", "booking_confirm")
-    turn.event("booked", appointment.code)
-    turn.outcome(CallOutcome.BOOKED)
+    appointment = booking.booked_in_call(turn.session, turn.call, slot_id)
+    if appointment is None:
+        try:
+            appointment = booking.book(
+                turn.session,
+                slot_id=slot_id,
+                phone=turn.call.caller,
+                now=turn.now,
+                source=BookingSource.PHONE,
+                call=turn.call,
+            )
+        except (SlotTaken, ValueError):
+            turn.event("slot_taken", str(slot_id))
+            return slots(turn, before=("slot_taken",))
+        turn.consent("booking", "booking_confirm")
+        turn.event("booked", appointment.code)
+        turn.outcome(CallOutcome.BOOKED)
     return twiml.record(
         turn.speaker,
         "booking_name",

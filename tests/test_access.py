@@ -26,7 +26,7 @@ def routes() -> list[tuple[str, str, str]]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint in OPEN or rule.rule.startswith("/twilio/"):
             continue
-        url = re.sub(r"<int:[a-z_]+>", "1", rule.rule)
+        url = re.sub(r"<(?:int|id):[a-z_]+>", "1", rule.rule)
         url = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "x", url)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((rule.endpoint, method, url))

@@ -9,7 +9,7 @@ from sqlalchemy import orm
 from calllog import callbacks as service
 from calllog.api import actor, bp, choice, json_body, keyset_page, require_role, text_field
 from calllog.serialize import callback_json
-from db import get_session
+from db import MAX_ROW_ID, get_session
 from models import AttemptResult, Callback, CallbackStatus, StaffRole
 from office import get_office
 
@@ -44,7 +44,7 @@ def list_callbacks() -> Response:
 @require_role(StaffRole.OPERATOR)
 def add_attempt(callback_id: str) -> Response:
     """Record a try to reach the citizen; a ``no_answer`` makes it due the next working day."""
-    if not (callback_id.isascii() and callback_id.isdigit()) or len(callback_id) > 18:
+    if not (callback_id.isascii() and callback_id.isdigit()) or int(callback_id) > MAX_ROW_ID:
         abort(404, "no callback with that id")
     body = json_body()
     result = body.get("result")

@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from calllog.phones import national
-from db import get_session
+from db import MAX_ROW_ID, get_session
 from ivr.speech import plural
 from models import StaffRole, StaffUser
 from office import get_office
@@ -110,6 +111,13 @@ def counted(n: int, one: str, few: str, many: str) -> str:
     return f"{n} {plural(n, one, few, many)}"
 
 
+class RowIdConverter(IntegerConverter):
+    """``<id:name>`` in a URL: a row id, so anything past a 32-bit integer is a 404."""
+
+    def __init__(self, map: Any) -> None:
+        super().__init__(map, min=1, max=MAX_ROW_ID)
+
+
 def init_app(app: Flask) -> None:
     import webhooks
     from calllog import api
@@ -124,4 +132,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["phone"] = phone_format
     app.jinja_env.filters["plural"] = counted
+    app.url_map.converters["id"] = RowIdConverter
     app.register_blueprint(bp)

@@ -29,9 +29,9 @@ from calllog import booking
 from calllog.audit import record
 from calllog.phones import national, parse_keypad
 from calllog.web import actor, bp, role_required
-from calllog.web.callbacks import MAX_ID, printable, strip
+from calllog.web.callbacks import printable, strip
 from calllog.web.labels import APPOINTMENT_STATUSES, label
-from db import get_session
+from db import MAX_ROW_ID, get_session
 from models import (
     Appointment,
     AppointmentStatus,
@@ -242,11 +242,11 @@ def _subject(appointment: Appointment) -> str:
 # --- changes -----------------------------------------------------------------------------
 
 
-@bp.post("/appointments/<int:appointment_id>/status", endpoint="appointment_status")
+@bp.post("/appointments/<id:appointment_id>/status", endpoint="appointment_status")
 @role_required(StaffRole.OPERATOR)
 def change_status(appointment_id: int) -> Response:
     session = get_session()
-    appointment = session.get(Appointment, appointment_id) if appointment_id < MAX_ID else None
+    appointment = session.get(Appointment, appointment_id)
     if appointment is None:
         abort(404)
     back = redirect(url_for("staff.appointments", date=_day_of(appointment.slot).isoformat()))
@@ -288,7 +288,11 @@ def book() -> Any:
     form = BookForm()
     session = get_session()
     slot_id = form.slot_id.data
-    slot = session.get(Slot, slot_id) if isinstance(slot_id, int) and 0 < slot_id < MAX_ID else None
+    slot = (
+        session.get(Slot, slot_id)
+        if isinstance(slot_id, int) and 0 < slot_id <= MAX_ROW_ID
+        else None
+    )
     if slot is None:
         abort(404)
     day = _day_of(slot)

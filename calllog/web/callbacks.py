@@ -47,8 +47,6 @@ from office import get_office
 log = logging.getLogger(__name__)
 
 LIMIT = 200
-#: Ids beyond a 32-bit integer are no row's (and would overflow a query parameter).
-MAX_ID = 2**31
 NOTE_MAX = 400
 #: A second «Позвонить» within this time of the first, still unfinished, is refused.
 CALL_IN_PROGRESS_FOR = timedelta(minutes=2)
@@ -160,7 +158,7 @@ def _status_arg() -> CallbackStatus:
 # --- one item ----------------------------------------------------------------------------
 
 
-@bp.get("/callbacks/<int:callback_id>", endpoint="callback")
+@bp.get("/callbacks/<id:callback_id>", endpoint="callback")
 @role_required(StaffRole.OPERATOR)
 def item(callback_id: int) -> str:
     return _item_page(callback_id, AttemptForm(formdata=None), CallForm(formdata=None))
@@ -191,7 +189,7 @@ def _item_page(
     )
 
 
-@bp.post("/callbacks/<int:callback_id>/attempts", endpoint="callback_attempt")
+@bp.post("/callbacks/<id:callback_id>/attempts", endpoint="callback_attempt")
 @role_required(StaffRole.OPERATOR)
 def add_attempt(callback_id: int) -> Any:
     """Record an attempt made by hand (from a desk phone, say)."""
@@ -230,7 +228,7 @@ def _after_attempt(callback: Callback) -> str:
     return f"Попытка записана. Следующая попытка — {when}."
 
 
-@bp.post("/callbacks/<int:callback_id>/call", endpoint="callback_call")
+@bp.post("/callbacks/<id:callback_id>/call", endpoint="callback_call")
 @role_required(StaffRole.OPERATOR)
 def click_to_call(callback_id: int) -> Any:
     """«Позвонить»: Twilio rings the operator's phone, then connects the citizen."""
@@ -318,8 +316,6 @@ def current_user_id() -> int:
 
 
 def _load(callback_id: int, *, lock: bool = False) -> Callback:
-    if callback_id >= MAX_ID:
-        abort(404)
     query = (
         sa.select(Callback)
         .where(Callback.id == callback_id)

@@ -34,11 +34,11 @@ MIMETYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 LISTEN_AUDIT_WINDOW = timedelta(minutes=10)
 
 
-@bp.get("/recordings/<int:recording_id>")
+@bp.get("/recordings/<id:recording_id>")
 @role_required(StaffRole.OPERATOR)
 def recording(recording_id: int) -> Response:
     session = get_session()
-    found = session.get(Recording, recording_id) if recording_id < 2**31 else None
+    found = session.get(Recording, recording_id)
     if found is None or found.state is not RecordingState.STORED or not found.storage_key:
         abort(404)
     key = found.storage_key

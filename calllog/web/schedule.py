@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from calllog import schedule as service
 from calllog.audit import record
 from calllog.web import actor, bp, role_required
-from calllog.web.callbacks import MAX_ID, printable, strip
+from calllog.web.callbacks import printable, strip
 from db import get_session
 from models import ReceptionSession, StaffRole
 from office import get_office
@@ -161,7 +161,7 @@ def _create(form: SessionForm) -> Response:
 # --- one session -------------------------------------------------------------------------
 
 
-@bp.route("/schedule/<int:session_id>", methods=["GET", "POST"], endpoint="schedule_session")
+@bp.route("/schedule/<id:session_id>", methods=["GET", "POST"], endpoint="schedule_session")
 @role_required(StaffRole.SUPERVISOR)
 def edit(session_id: int) -> Any:
     session = get_session()
@@ -230,7 +230,7 @@ def _save(reception: ReceptionSession, form: DetailsForm) -> Response:
     return redirect(url_for("staff.schedule"))
 
 
-@bp.post("/schedule/<int:session_id>/delete", endpoint="schedule_delete")
+@bp.post("/schedule/<id:session_id>/delete", endpoint="schedule_delete")
 @role_required(StaffRole.SUPERVISOR)
 def delete(session_id: int) -> Response:
     session = get_session()
@@ -249,7 +249,7 @@ def delete(session_id: int) -> Response:
 
 
 def _load(session_id: int) -> ReceptionSession:
-    reception = get_session().get(ReceptionSession, session_id) if session_id < MAX_ID else None
+    reception = get_session().get(ReceptionSession, session_id)
     if reception is None:
         abort(404)
     return reception

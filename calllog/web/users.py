@@ -97,13 +97,8 @@ def _subject(user: StaffUser) -> str:
     return f"staff_user:{user.login}"
 
 
-#: Row ids are 32-bit integers; a larger one in a URL names nothing (and must not reach
-#: PostgreSQL, which refuses it with an error rather than finding no row).
-MAX_ID = 2**31 - 1
-
-
 def _get(model: type[Row], row_id: int) -> Row:
-    row = get_session().get(model, row_id) if 0 < row_id <= MAX_ID else None
+    row = get_session().get(model, row_id)
     if row is None:
         abort(404)
     return row
@@ -168,7 +163,7 @@ def user_create() -> Response | tuple[str, int]:
 # --- one account -------------------------------------------------------------------------
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 @role_required(StaffRole.ADMIN)
 def user(user_id: int) -> tuple[str, int]:
     account = _user(user_id)
@@ -201,7 +196,7 @@ def _user_page(
     return page, status
 
 
-@bp.post("/users/<int:user_id>")
+@bp.post("/users/<id:user_id>")
 @role_required(StaffRole.ADMIN)
 def user_update(user_id: int) -> Response | tuple[str, int]:
     account = _user(user_id)
@@ -233,7 +228,7 @@ def user_update(user_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("staff.user", user_id=account.id))
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<id:user_id>/active")
 @role_required(StaffRole.ADMIN)
 def user_active(user_id: int) -> Response:
     account = _user(user_id)
@@ -256,7 +251,7 @@ def user_active(user_id: int) -> Response:
     return redirect(url_for("staff.user", user_id=account.id))
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/users/<id:user_id>/password")
 @role_required(StaffRole.ADMIN)
 def user_password(user_id: int) -> Response | tuple[str, int]:
     account = _user(user_id)
@@ -281,7 +276,7 @@ def _first_error(form: FlaskForm) -> str:
 # --- API tokens --------------------------------------------------------------------------
 
 
-@bp.post("/users/tokens/<int:token_id>/revoke")
+@bp.post("/users/tokens/<id:token_id>/revoke")
 @role_required(StaffRole.ADMIN)
 def token_revoke(token_id: int) -> Response:
     session = get_session()

@@ -1,0 +1,309 @@
+"""Real servers for the reliability tests: gunicorn, and PostgreSQL databases of their own.
+
+Everything listens on 127.0.0.1 only. A :class:`Gunicorn` serves ``app:create_app()`` with
+several sync workers, configured by environment variables exactly as in production; its
+log goes to a file that the privacy test reads. A :class:`PgServer` is the throwaway
+server of ``bin/pg-test-server`` on a port of its own, which the fault tests stop and
+start while calls are in flight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psutil
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy import orm
+
+import db
+from calllog.migrate import alembic_config
+from calllog.schedule import create_session
+from settings import ROOT
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, is_postgres
+
+PG_SCRIPT = ROOT / "bin" / "pg-test-server"
+#: The port of the reliability tests' own PostgreSQL, which they may stop and start.
+FAULT_PG_PORT = int(os.environ.get("RELIABILITY_PG_PORT", "54395"))
+#: Where every server log of the run is kept, for the privacy test to read.
+SERVER_LOGS: list[Path] = []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pg_binaries_present() -> bool:
+    return any(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+@dataclass
+class PgServer:
+    """``bin/pg-test-server`` on ``port``: started here, stopped and started by fault tests."""
+
+    port: int
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "PG_TEST_PORT": str(self.port),
+            "PG_TEST_DATA": f"/tmp/reception-line-pg-{self.port}",
+        }
+
+    def start(self) -> None:
+        subprocess.run([str(PG_SCRIPT), "start"], env=self.env, check=True, capture_output=True)
+
+    def stop(self) -> None:
+        subprocess.run([str(PG_SCRIPT), "stop"], env=self.env, check=True, capture_output=True)
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def accepts_connections(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+
+def database_on(server_url: str, name: str) -> str:
+    """The URL of database ``name`` on the PostgreSQL server of ``server_url``."""
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def create_database(server_url: str) -> str:
+    """A new, empty PostgreSQL database on the server of ``server_url``; its URL."""
+    name = f"reception_rel_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(database_on(server_url, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return database_on(server_url, name)
+
+
+def drop_database(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    admin = sa.create_engine(database_on(url, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (name,),
+        )
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.dispose()
+
+
+def migrate(url: str) -> None:
+    engine = db.create_engine(url)
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    engine.dispose()
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str | None, folder: Path) -> Iterator[str]:
+    """A migrated database of its own: on the PostgreSQL server of ``server_url``, dropped
+    afterwards, or an SQLite file in ``folder`` when there is no server."""
+    if server_url and is_postgres(server_url):
+        url = create_database(server_url)
+        try:
+            migrate(url)
+            yield url
+        finally:
+            drop_database(url)
+    else:
+        url = f"sqlite:///{folder / 'reliability.sqlite3'}"
+        migrate(url)
+        yield url
+
+
+EXPERTS = (
+    ("Иванова Мария Петровна", "депутат Законодательного собрания"),
+    ("Соколов Андрей Викторович", "юрист приёмной"),
+)
+OFFICE = "г. Пермь, ул. Екатерининская, 210, кабинет 3"
+
+
+def seed_schedule(url: str, start: datetime, days: int, slot_minutes: int = 10) -> int:
+    """Reception sessions from the day after ``start`` for ``days`` days; the slot count."""
+    engine = db.create_engine(url)
+    slots = 0
+    with orm.Session(engine) as session:
+        day = start.replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        for offset in range(days):
+            begins = day + timedelta(days=offset)
+            for expert, title in EXPERTS:
+                reception = create_session(
+                    session,
+                    expert=expert,
+                    title=title,
+                    place=OFFICE,
+                    starts_at=begins,
+                    ends_at=begins + timedelta(hours=9),
+                    slot_minutes=slot_minutes,
+                )
+                slots += len(reception.slots)
+        session.commit()
+    engine.dispose()
+    return slots
+
+
+# --- gunicorn ------------------------------------------------------------------------------
+
+
+def server_environment(database_url: str, folder: Path, **extra: str) -> dict[str, str]:
+    """What production sets (README "Running in production"), for a server of the tests.
+
+    Recordings are not copied and no SMS is sent: nothing may leave this machine.
+    """
+    keep = {"PATH", "LANG", "LC_ALL", "HOME", "TMPDIR"}
+    env = {name: value for name, value in os.environ.items() if name in keep}
+    env.update(
+        {
+            "APP_ENV": "production",
+            "SECRET_KEY": "reliability-secret",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "PUBLIC_BASE_URL": BASE_URL,
+            "DATABASE_URL": database_url,
+            "SPOOL_DIR": str(folder / "spool"),
+            "RECORDINGS_DIR": str(folder / "recordings"),
+            "RECORDINGS_COPY": "off",
+            "STAFF_PHONES": "+79120000001,+79120000002",
+            "OFFICE_HOURS": "mon-sun 0:00-23:59",
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Gunicorn:
+    """``gunicorn 'app:create_app()'`` with ``workers`` sync workers on 127.0.0.1."""
+
+    env: Mapping[str, str]
+    log_path: Path
+    workers: int = 4
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> Gunicorn:
+        SERVER_LOGS.append(self.log_path)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(self.workers),
+                "--worker-class",
+                "sync",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "5",
+                "--chdir",
+                str(ROOT),
+                "app:create_app()",
+            ],
+            env=dict(self.env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=str(ROOT),
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: see {self.log_path}")
+            if self._answers() and len(self.worker_pids()) >= self.workers:
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not start in {timeout} s: see {self.log_path}")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"GET /login HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                return sock.recv(12).startswith(b"HTTP/1.")
+        except OSError:
+            return False
+
+    def worker_pids(self) -> list[int]:
+        """The live workers, as the master's children."""
+        if self.process is None:
+            return []
+        try:
+            children = psutil.Process(self.process.pid).children()
+        except psutil.NoSuchProcess:
+            return []
+        return [child.pid for child in children if child.status() != psutil.STATUS_ZOMBIE]
+
+    def kill_worker(self, pid: int) -> None:
+        """SIGKILL one worker, mid-request or not: the master starts another."""
+        os.kill(pid, signal.SIGKILL)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> Gunicorn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def appeal_numbers(engine: sa.Engine) -> Callable[[], list[str]]:
+    """The latest appeal numbers, for callers who ask about one (key 3)."""
+
+    def latest() -> list[str]:
+        with engine.connect() as connection:
+            query = sa.text("SELECT number FROM appeal ORDER BY id DESC LIMIT 200")
+            return list(connection.scalars(query))
+
+    return latest
+
+
+def server_errors(log: Path) -> list[str]:
+    """Error lines the service logged: an apology hides a bug from the caller, not from us."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line for line in lines if " ERROR " in line or "Traceback" in line]
