@@ -160,12 +160,28 @@ def calls_query(filters: CallFilters, tz: tzinfo) -> sa.Select[tuple[Call]]:
         elif variants[0].startswith("+"):
             query = query.where(Call.caller == variants[0])
         else:
-            query = query.where(Call.caller.endswith(variants[0], autoescape=True))
+            query = query.where(ends_with_digits(variants[0]))
     if filters.since is not None:
         query = query.where(Call.started_at >= day_start(filters.since, tz))
     if filters.until is not None:
         query = query.where(Call.started_at < day_start(filters.until + timedelta(days=1), tz))
     return query.order_by(*ORDER)
+
+
+def ends_with_digits(digits: str) -> sa.ColumnElement[bool]:
+    """Calls whose caller ends with ``digits``: a range of the reversed callers' index.
+
+    ``Call.caller_reversed`` holds the caller's digits last to first, so the numbers
+    ending in "7992" are those whose reversed digits lie in ["2997", "2998"). A range,
+    unlike ``LIKE '2997%'``, is served by the index under any collation.
+    """
+    reversed_digits = digits[::-1]
+    condition = Call.caller_reversed >= reversed_digits
+    kept = reversed_digits.rstrip("9")
+    if kept:  # else every number from the prefix on matches: no upper bound
+        upper = kept[:-1] + str(int(kept[-1]) + 1)
+        condition = sa.and_(condition, Call.caller_reversed < upper)
+    return condition
 
 
 def encode_cursor(moment: datetime, row_id: int) -> str:

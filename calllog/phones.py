@@ -8,6 +8,7 @@ only when ``phonenumbers`` places it in region ``RU``.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 
 import phonenumbers
@@ -121,11 +122,13 @@ def is_mobile(e164: str) -> bool:
     return number is not None and phonenumbers.number_type(number) in _MOBILE_TYPES
 
 
+@functools.lru_cache(maxsize=4096)
 def national(e164: str) -> str:
     """Format a number the way people in Russia write it: ``8 (902) 471-22-33``.
 
     Numbers outside the +7 zone get the international format, since that is how
     they are dialled from Russia. A value that does not parse is returned as it is.
+    Cached: a page of the call log shows the same lines and callers many times.
     """
     number = _parse(e164)
     if number is None:

@@ -57,25 +57,34 @@ def summary(session: orm.Session, since: date, until: date, tz: tzinfo) -> Summa
         )
         return {str(key.value if hasattr(key, "value") else key): n for key, n in rows}
 
+    # One pass over the period's calls gives every count by day, line and outcome.
     day = _local_date(Call.started_at, start, session.get_bind().dialect.name)
+    calls = 0
+    by_line: dict[str, int] = {}
+    by_outcome: dict[str, int] = {}
     per_day: dict[date, dict[str, int]] = {}
-    for local_day, line, count in session.execute(
-        sa.select(day, Call.line, sa.func.count())
+    for local_day, line, outcome, count in session.execute(
+        sa.select(day, Call.line, Call.outcome, sa.func.count())
         .where(calls_in)
-        .group_by(day, Call.line)
+        .group_by(day, Call.line, Call.outcome)
         .order_by(day, Call.line)
     ):
         key = local_day if isinstance(local_day, date) else date.fromisoformat(local_day)
-        per_day.setdefault(key, {})[line] = count
+        lines = per_day.setdefault(key, {})
+        lines[line] = lines.get(line, 0) + count
+        by_line[line] = by_line.get(line, 0) + count
+        if outcome is not None:
+            by_outcome[outcome.value] = by_outcome.get(outcome.value, 0) + count
+        calls += count
 
     return Summary(
         since=since,
         until=until,
-        calls=session.scalar(sa.select(sa.func.count()).where(calls_in)) or 0,
+        calls=calls,
         callers=session.scalar(sa.select(sa.func.count(sa.distinct(Call.caller))).where(calls_in))
         or 0,
-        by_line=counts(Call.line, calls_in),
-        by_outcome=counts(Call.outcome, sa.and_(calls_in, Call.outcome.is_not(None))),
+        by_line=dict(sorted(by_line.items())),
+        by_outcome=dict(sorted(by_outcome.items())),
         appeals=session.scalar(sa.select(sa.func.count()).where(appeals_in)) or 0,
         by_topic=counts(Appeal.topic, appeals_in),
         by_appeal_status=counts(Appeal.status, appeals_in),
