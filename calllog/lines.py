@@ -8,6 +8,7 @@ request parameters.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -69,7 +70,7 @@ def parse_lines(spec: str | None) -> tuple[Line, ...]:
     return lines
 
 
-def match_line(lines: Iterable[Line], params: Mapping[str, str]) -> str:
+def match_line(lines: tuple[Line, ...], params: Mapping[str, str]) -> str:
     """Return the number a call is logged under, given Twilio's request parameters.
 
     ``To``, ``Called`` and ``ForwardedFrom`` are tried in that order, then the user
@@ -82,7 +83,8 @@ def match_line(lines: Iterable[Line], params: Mapping[str, str]) -> str:
     candidates = [params.get("To"), params.get("Called"), params.get("ForwardedFrom")]
     candidates += [_sip_user(params.get("To")), _sip_user(params.get("Called"))]
     for candidate in candidates:
-        line = index.get(_address_key(candidate) or "")
+        # Twilio sends numbers in E.164 already: most candidates are found as they are.
+        line = index.get(candidate or "") or index.get(_address_key(candidate) or "")
         if line is not None:
             return line.number
     user = _sip_user(to)
@@ -138,8 +140,10 @@ def _check_unique(lines: tuple[Line, ...]) -> None:
             seen.add(address)
 
 
-def _index(lines: Iterable[Line]) -> dict[str, Line]:
-    """Map every normalised number and alias to its line; the first line wins."""
+@functools.cache
+def _index(lines: tuple[Line, ...]) -> dict[str, Line]:
+    """Map every normalised number and alias to its line; the first line wins (built once
+    per set of lines: the office's are fixed at start)."""
     index: dict[str, Line] = {}
     for line in lines:
         for address in (line.number, *line.aliases):
@@ -149,8 +153,10 @@ def _index(lines: Iterable[Line]) -> dict[str, Line]:
     return index
 
 
+@functools.lru_cache(maxsize=4096)
 def _address_key(value: str | None) -> str | None:
-    """Normalise a number or a SIP address so equal addresses compare equal."""
+    """Normalise a number or a SIP address so equal addresses compare equal (cached: pages
+    look the same few lines up for every row)."""
     text = (value or "").strip()
     if not text:
         return None
