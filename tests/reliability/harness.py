@@ -1,8 +1,9 @@
 """Real servers for the reliability tests: gunicorn, and PostgreSQL databases of their own.
 
-Everything listens on 127.0.0.1 only. A :class:`Gunicorn` serves ``app:create_app()`` with
-several sync workers, configured by environment variables exactly as in production; its
-log goes to a file that the privacy test reads. A :class:`PgServer` is the throwaway
+Everything listens on 127.0.0.1 only. A :class:`Gunicorn` (the runner of
+:mod:`bench.server`) serves ``app:create_app()`` with several sync workers, configured by
+environment variables exactly as in production; its log goes to a file that the privacy
+test reads. A :class:`PgServer` is the throwaway
 server of ``bin/pg-test-server`` on a port of its own, which the fault tests stop and
 start while calls are in flight.
 """
@@ -11,24 +12,22 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import psutil
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import orm
 
 import db
+from bench import server
+from bench.server import production_environment
 from calllog.migrate import alembic_config
 from calllog.schedule import create_session
 from settings import ROOT
@@ -39,12 +38,6 @@ PG_SCRIPT = ROOT / "bin" / "pg-test-server"
 FAULT_PG_PORT = int(os.environ.get("RELIABILITY_PG_PORT", "54395"))
 #: Where every server log of the run is kept, for the privacy test to read.
 SERVER_LOGS: list[Path] = []
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def pg_binaries_present() -> bool:
@@ -175,121 +168,27 @@ def seed_schedule(url: str, start: datetime, days: int, slot_minutes: int = 10) 
 
 
 def server_environment(database_url: str, folder: Path, **extra: str) -> dict[str, str]:
-    """What production sets (README "Running in production"), for a server of the tests.
+    """What production sets (README "Running in production"), signed with the tests' token.
 
     Recordings are not copied and no SMS is sent: nothing may leave this machine.
     """
-    keep = {"PATH", "LANG", "LC_ALL", "HOME", "TMPDIR"}
-    env = {name: value for name, value in os.environ.items() if name in keep}
-    env.update(
-        {
-            "APP_ENV": "production",
-            "SECRET_KEY": "reliability-secret",
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "PUBLIC_BASE_URL": BASE_URL,
-            "DATABASE_URL": database_url,
-            "SPOOL_DIR": str(folder / "spool"),
-            "RECORDINGS_DIR": str(folder / "recordings"),
-            "RECORDINGS_COPY": "off",
-            "STAFF_PHONES": "+79120000001,+79120000002",
-            "OFFICE_HOURS": "mon-sun 0:00-23:59",
-            "LOG_LEVEL": "INFO",
-            "PYTHONUNBUFFERED": "1",
-        }
+    return production_environment(
+        database_url,
+        folder,
+        auth_token=AUTH_TOKEN,
+        account_sid=ACCOUNT_SID,
+        base_url=BASE_URL,
+        **{"SECRET_KEY": "reliability-secret", **extra},
     )
-    env.update(extra)
-    return env
 
 
-@dataclass
-class Gunicorn:
-    """``gunicorn 'app:create_app()'`` with ``workers`` sync workers on 127.0.0.1."""
-
-    env: Mapping[str, str]
-    log_path: Path
-    workers: int = 4
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+class Gunicorn(server.Gunicorn):
+    """The benchmarks' gunicorn runner, whose log the privacy test reads afterwards."""
 
     def start(self, timeout: float = 30.0) -> Gunicorn:
         SERVER_LOGS.append(self.log_path)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(self.workers),
-                "--worker-class",
-                "sync",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--timeout",
-                "30",
-                "--graceful-timeout",
-                "5",
-                "--chdir",
-                str(ROOT),
-                "app:create_app()",
-            ],
-            env=dict(self.env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=str(ROOT),
-        )
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: see {self.log_path}")
-            if self._answers() and len(self.worker_pids()) >= self.workers:
-                return self
-            time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not start in {timeout} s: see {self.log_path}")
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                sock.sendall(b"GET /login HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-                return sock.recv(12).startswith(b"HTTP/1.")
-        except OSError:
-            return False
-
-    def worker_pids(self) -> list[int]:
-        """The live workers, as the master's children."""
-        if self.process is None:
-            return []
-        try:
-            children = psutil.Process(self.process.pid).children()
-        except psutil.NoSuchProcess:
-            return []
-        return [child.pid for child in children if child.status() != psutil.STATUS_ZOMBIE]
-
-    def kill_worker(self, pid: int) -> None:
-        """SIGKILL one worker, mid-request or not: the master starts another."""
-        os.kill(pid, signal.SIGKILL)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def __enter__(self) -> Gunicorn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().start(timeout)
+        return self
 
 
 def appeal_numbers(engine: sa.Engine) -> Callable[[], list[str]]:

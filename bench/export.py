@@ -1,0 +1,157 @@
+"""The call log's CSV export over every call: ``python -m bench.export URL``.
+
+The export is served in a child process (the real route, through a signed-in test client,
+read as it streams), so that its peak memory is its own: ``os.wait4`` gives the child's
+maximum resident set. Baseline in the same run: the same calls read with a plain DB-API
+cursor and written with ``csv.writer`` to ``/dev/null``. Targets: at least 100,000 rows/s,
+the first byte within 200 ms, at most 150 MB resident.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+import db
+from bench.measure import ratio, report, verdict
+from bench.staff_client import signed_in
+
+EXPORT_PATH = "/calls/export.csv?since=&until="
+TARGET_ROWS_PER_S, TARGET_TTFB_MS, TARGET_RSS_MB = 100_000.0, 200.0, 150.0
+BASELINE_SQL = (
+    'SELECT sid, started_at, line, caller, caller_raw, status, outcome, duration_s FROM "call" '
+    "ORDER BY started_at DESC, id DESC"
+)
+
+
+@dataclass
+class ExportResult:
+    rows: int
+    seconds: float
+    ttfb_ms: float
+    first_row_ms: float
+    peak_rss_mb: float
+    baseline_rows_per_s: float
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def serve_export(url: str, out: Path | None) -> dict[str, float]:
+    """In the child: fetch the export as it streams; rows, timings, the bytes to ``out``."""
+    staff = signed_in(url)
+    lines = 0
+    first_byte = first_row = 0.0
+    with open(out or os.devnull, "wb") as sink:
+        started = time.perf_counter()
+        reply = staff.client.get(EXPORT_PATH, buffered=False)
+        if reply.status_code != 200:
+            raise SystemExit(f"export answered {reply.status_code}")
+        for chunk in reply.response:
+            if not first_byte:
+                first_byte = time.perf_counter() - started
+            lines += chunk.count(b"\r\n")
+            if not first_row and lines > 1:
+                first_row = time.perf_counter() - started
+            sink.write(chunk)
+        seconds = time.perf_counter() - started
+        reply.close()
+    return {"rows": lines - 1, "seconds": seconds, "ttfb": first_byte, "first_row": first_row}
+
+
+def baseline_rows_per_s(url: str) -> float:
+    """The same calls through a plain DB-API cursor into ``csv.writer`` on ``/dev/null``."""
+    engine = db.create_engine(url)
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        started = time.perf_counter()
+        cursor.execute(BASELINE_SQL)
+        rows = 0
+        with open(os.devnull, "w", newline="") as sink:
+            writer = csv.writer(sink, delimiter=";")
+            while batch := cursor.fetchmany(10_000):
+                writer.writerows(batch)
+                rows += len(batch)
+        seconds = time.perf_counter() - started
+        cursor.close()
+    finally:
+        connection.close()
+        engine.dispose()
+    return rows / seconds if seconds else 0.0
+
+
+def run(url: str, *, out: Path | None = None, quiet: bool = False) -> ExportResult:
+    """Serve the export in a child process and measure it; ``out`` keeps the CSV."""
+    command = [sys.executable, "-m", "bench.export", url, "--serve"]
+    if out is not None:
+        command += ["--out", str(out)]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=Path(__file__).parent.parent)
+    assert child.stdout is not None
+    with child.stdout:
+        output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise RuntimeError(f"the export child failed with {child.returncode}")
+    figures = json.loads(output.decode().strip().splitlines()[-1])
+    result = ExportResult(
+        rows=int(figures["rows"]),
+        seconds=figures["seconds"],
+        ttfb_ms=figures["ttfb"] * 1000,
+        first_row_ms=figures["first_row"] * 1000,
+        peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
+        baseline_rows_per_s=baseline_rows_per_s(url),
+    )
+    if not quiet:
+        name = f"export {sa.make_url(url).get_backend_name()}"
+        report(
+            name,
+            rows=result.rows,
+            seconds=result.seconds,
+            rows_per_s=result.rows_per_s,
+            baseline_rows_per_s=result.baseline_rows_per_s,
+            ratio=ratio(result.rows_per_s, result.baseline_rows_per_s),
+            target=f">={TARGET_ROWS_PER_S:,.0f}",
+            verdict=verdict(result.rows_per_s, TARGET_ROWS_PER_S),
+        )
+        report(
+            f"{name} latency",
+            ttfb_ms=result.ttfb_ms,
+            first_row_ms=result.first_row_ms,
+            target=f"<={TARGET_TTFB_MS:g}ms",
+            verdict=verdict(result.ttfb_ms, TARGET_TTFB_MS, at_most=True),
+        )
+        report(
+            f"{name} memory",
+            peak_rss_mb=result.peak_rss_mb,
+            target=f"<={TARGET_RSS_MB:g}MB",
+            verdict=verdict(result.peak_rss_mb, TARGET_RSS_MB, at_most=True),
+        )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("url", help="URL of a database made by bench.dataset")
+    parser.add_argument("--serve", action="store_true", help="be the child serving the export")
+    parser.add_argument("--out", type=Path, help="keep the CSV in this file")
+    arguments = parser.parse_args()
+    if arguments.serve:
+        print(json.dumps(serve_export(arguments.url, arguments.out)), flush=True)
+    else:
+        run(arguments.url, out=arguments.out)
+
+
+if __name__ == "__main__":
+    main()
