@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy import orm
 
-from calllog.web.calls import CSV_COLUMNS, EXPORT_BATCH
+from calllog.web.export import CSV_COLUMNS, EXPORT_BATCH
 from models import (
     Appeal,
     AppealChannel,
@@ -195,10 +195,12 @@ def test_a_caller_id_that_looks_like_a_formula_is_neutralised(
 def test_a_large_export_is_streamed_whole(
     client: FlaskClient, operator: str, log_calls: Callable[..., list[str]]
 ) -> None:
-    count = 5 * EXPORT_BATCH + 7
-    sids = log_calls(count, start=local(2, 23, 59), step=timedelta(seconds=-15))
-    # A few calls at one moment, across a batch boundary.
-    sids += log_calls(3, start=local(2, 23, 59) - timedelta(seconds=15 * count), step=timedelta(0))
+    count = 5 * EXPORT_BATCH - 1
+    step = timedelta(seconds=-1)  # every call today, whatever the batch size
+    assert -step * (count + 1) < timedelta(hours=23, minutes=59)
+    sids = log_calls(count, start=local(2, 23, 59), step=step)
+    # A few calls at one moment, across the fifth batch's end.
+    sids += log_calls(3, start=local(2, 23, 59) + step * count, step=timedelta(0))
 
     reply = client.get("/calls/export.csv")
 

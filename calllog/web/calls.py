@@ -1,35 +1,22 @@
-"""The call log for staff: the filtered list, its CSV export and one call in detail.
+"""The call log for staff: the filtered list and one call in detail.
 
 The filters, their checks and the keyset pages are those of the JSON API
 (:mod:`calllog.call_queries`). The list opens on today; clearing both dates shows every day.
-
-CSV export: UTF-8 with a byte-order mark and ``;`` between fields, which is what Excel
-with Russian regional settings opens directly (Cyrillic intact, one value per column); lines
-end in CRLF. Columns: ``sid;started_at;line;caller;status;outcome;duration_s;appeals;
-appointments`` — times in the office's offset (ISO 8601), numbers in E.164 (a caller
-without one gets the raw caller ID), statuses and outcomes as the API's codes, several
-appeal numbers or booking codes separated by spaces. The file is streamed: calls are read
-a batch at a time by keyset, so any period exports whole, in constant memory.
+The list's CSV export is :mod:`calllog.web.export`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import (
-    Response,
     abort,
     current_app,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from sqlalchemy import orm
@@ -42,7 +29,6 @@ from calllog.call_queries import (
     calls_page,
     calls_query,
     decode_cursor,
-    older_than,
 )
 from calllog.phones import CallerKind, national
 from calllog.web import actor, bp, role_required
@@ -57,7 +43,6 @@ from calllog.web.labels import (
 )
 from db import get_session
 from models import (
-    Appeal,
     Appointment,
     Call,
     CallEvent,
@@ -65,25 +50,10 @@ from models import (
     RecordingState,
     Slot,
     StaffRole,
-    call_appeal,
-    call_appointment,
 )
 from office import Office, get_office
 
 PAGE_SIZE = 50
-EXPORT_BATCH = 1000
-CSV_DELIMITER = ";"
-CSV_COLUMNS = (
-    "sid",
-    "started_at",
-    "line",
-    "caller",
-    "status",
-    "outcome",
-    "duration_s",
-    "appeals",
-    "appointments",
-)
 
 #: Twilio's ``CallStatus`` values.
 CALL_STATUSES = {
@@ -142,10 +112,6 @@ APPEAL_EVENTS = frozenset({"appeal_registered", "status_told", "status_withheld"
 CONSENT_PURPOSES = {"appeal": "для обращения", "booking": "для записи на приём"}
 DIRECTIONS = {"inbound": "входящий"}
 PERIODS = (("Сегодня", 0), ("7 дней", 6), ("30 дней", 29))
-
-#: A cell Excel or LibreOffice would run as a formula; phone numbers (``+79…``) are harmless.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"\+?\d*")
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -234,133 +200,6 @@ def list_page(
         duration=duration,
         link=link,
     )
-
-
-# --- the CSV export -------------------------------------------------------------------------
-
-
-@bp.get("/calls/export.csv")
-@role_required(StaffRole.OPERATOR)
-def calls_export() -> Response | tuple[str, int]:
-    office = get_office()
-    args = with_default_period(request.args, office)
-    try:
-        filters = CallFilters.from_args(args)
-    except FilterError as error:
-        return list_page(office, args, error=error.russian), 400
-    session = get_session()
-    # The row count is not known before the last row is written: the entry names the filters.
-    audit.record(session, actor(), "export", "calls", office.now(), filters.describe())
-    session.commit()
-    name = f"calls-{filters.since or 'all'}-{filters.until or 'now'}.csv"
-    return Response(
-        stream_with_context(csv_chunks(session, filters, office.clock.tz)),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f"attachment; filename={name}",
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-def csv_chunks(session: orm.Session, filters: CallFilters, tz: tzinfo) -> Iterator[bytes]:
-    """The export, a batch of calls at a time: a header, then rows newest first.
-
-    Rows are read as plain Core rows on the session's connection (no ORM loading); each
-    batch's appeal numbers and booking codes come in one query apiece.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    buffer.write("\ufeff")  # the byte-order mark: Excel then reads the file as UTF-8
-    writer.writerow(CSV_COLUMNS)
-    yield _drain(buffer)
-    connection = session.connection()
-    base = calls_query(filters, tz).with_only_columns(
-        Call.id,
-        Call.sid,
-        Call.started_at,
-        Call.line,
-        Call.caller,
-        Call.caller_raw,
-        Call.status,
-        Call.outcome,
-        Call.duration_s,
-    )
-    position: tuple[datetime, int] | None = None
-    while True:
-        query = base if position is None else older_than(base, position)
-        rows = connection.execute(query.limit(EXPORT_BATCH)).all()
-        if not rows:
-            return
-        ids = [row[0] for row in rows]
-        appeals = _grouped(connection, APPEAL_NUMBERS, ids)
-        bookings = _grouped(connection, BOOKING_CODES, ids)
-        writer.writerows(
-            (
-                sid,
-                started.astimezone(tz).isoformat(timespec="seconds"),
-                line,
-                caller or _safe_cell(raw),
-                status or "",
-                outcome.value if outcome else "",
-                "" if seconds is None else seconds,
-                " ".join(appeals.get(call_id, ())),
-                " ".join(bookings.get(call_id, ())),
-            )
-            for call_id, sid, started, line, caller, raw, status, outcome, seconds in rows
-        )
-        yield _drain(buffer)
-        if len(rows) < EXPORT_BATCH:
-            return
-        position = (rows[-1].started_at, rows[-1].id)
-
-
-#: The appeal numbers and the booking codes of a batch of calls (``ids``), in id order. A
-#: list of ids, and each number looked up by its key: whatever the statistics, no plan
-#: then reads the whole appeal or appointment table for a thousand calls.
-APPEAL_NUMBERS = (
-    sa.select(
-        call_appeal.c.call_id,
-        sa.select(Appeal.number).where(Appeal.id == call_appeal.c.appeal_id).scalar_subquery(),
-    )
-    .where(call_appeal.c.call_id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(call_appeal.c.call_id, call_appeal.c.appeal_id)
-)
-BOOKING_CODES = (
-    sa.select(
-        call_appointment.c.call_id,
-        sa.select(Appointment.code)
-        .where(Appointment.id == call_appointment.c.appointment_id)
-        .scalar_subquery(),
-    )
-    .where(call_appointment.c.call_id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(call_appointment.c.call_id, call_appointment.c.appointment_id)
-)
-
-
-def _grouped(
-    connection: sa.Connection, query: sa.Select[tuple[int, str]], ids: list[int]
-) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    for call_id, text in connection.execute(query, {"ids": ids}):
-        found[call_id].append(text)
-    return found
-
-
-def _drain(buffer: io.StringIO) -> bytes:
-    data = buffer.getvalue().encode("utf-8")
-    buffer.seek(0)
-    buffer.truncate()
-    return data
-
-
-def _safe_cell(text: str | None) -> str:
-    """A raw caller ID as a cell no spreadsheet runs as a formula."""
-    text = text or ""
-    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
 
 
 # --- one call -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from calllog.web import (  # noqa: F401
     callbacks,
     calls,
     dashboard,
+    export,
     recordings,
     reports,  # noqa: F401
     schedule,

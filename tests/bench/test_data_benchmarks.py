@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 import db
 from bench import dataset, export, queries
-from calllog.web.calls import CSV_COLUMNS
+from calllog.web.export import CSV_COLUMNS
 from models import Call
 from tests.reliability.harness import scratch_database
 
