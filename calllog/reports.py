@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from models import Appeal, AppealStatus, Call
+from models import Appeal, AppealStatus, Call, CallOutcome, UtcDateTime
 
 
 @dataclass(frozen=True)
@@ -58,16 +58,12 @@ def summary(session: orm.Session, since: date, until: date, tz: tzinfo) -> Summa
         return {str(key.value if hasattr(key, "value") else key): n for key, n in rows}
 
     # One pass over the period's calls gives every count by day, line and outcome.
-    day = _local_date(Call.started_at, start, session.get_bind().dialect.name)
     calls = 0
     by_line: dict[str, int] = {}
     by_outcome: dict[str, int] = {}
     per_day: dict[date, dict[str, int]] = {}
     for local_day, line, outcome, count in session.execute(
-        sa.select(day, Call.line, Call.outcome, sa.func.count())
-        .where(calls_in)
-        .group_by(day, Call.line, Call.outcome)
-        .order_by(day, Call.line)
+        _calls_by_day_line_outcome(since, until, tz, session.get_bind().dialect.name)
     ):
         key = local_day if isinstance(local_day, date) else date.fromisoformat(local_day)
         lines = per_day.setdefault(key, {})
@@ -76,13 +72,15 @@ def summary(session: orm.Session, since: date, until: date, tz: tzinfo) -> Summa
         if outcome is not None:
             by_outcome[outcome.value] = by_outcome.get(outcome.value, 0) + count
         calls += count
+    # Grouping rather than count(DISTINCT ...): PostgreSQL hashes a GROUP BY, but sorts
+    # every row for a DISTINCT aggregate.
+    callers = sa.select(Call.caller).where(calls_in, Call.caller.is_not(None)).group_by(Call.caller)
 
     return Summary(
         since=since,
         until=until,
         calls=calls,
-        callers=session.scalar(sa.select(sa.func.count(sa.distinct(Call.caller))).where(calls_in))
-        or 0,
+        callers=session.scalar(sa.select(sa.func.count()).select_from(callers.subquery())) or 0,
         by_line=dict(sorted(by_line.items())),
         by_outcome=dict(sorted(by_outcome.items())),
         appeals=session.scalar(sa.select(sa.func.count()).where(appeals_in)) or 0,
@@ -92,18 +90,60 @@ def summary(session: orm.Session, since: date, until: date, tz: tzinfo) -> Summa
     )
 
 
-def _local_date(
-    column: sa.ColumnElement[datetime], start: datetime, dialect: str
-) -> sa.ColumnElement[date]:
-    """The office's calendar date of a UTC timestamp, computed by the database.
+def _calls_by_day_line_outcome(
+    since: date, until: date, tz: tzinfo, dialect: str
+) -> sa.Select[tuple[date | str, str, CallOutcome | None, int]]:
+    """Inbound calls counted by the office's calendar day, line and outcome.
 
-    Russian time zones have kept one offset all year since 2014, so the offset at the
-    start of the period holds for all of it.
+    SQLite computes each call's local date (as text); an expression like that would make
+    PostgreSQL expect a group per call and sort them all, so there the calls are joined
+    to the period's local days instead: one index range per day, counted in a hash table.
     """
-    offset = start.utcoffset() or timedelta()
-    minutes = int(offset.total_seconds() // 60)
+    start = datetime.combine(since, time(), tz)
+    end = datetime.combine(until + timedelta(days=1), time(), tz)
+    inbound = Call.direction == "inbound"
     if dialect == "sqlite":
-        return sa.func.date(column, f"{minutes:+d} minutes")
-    # In UTC first: a timestamptz cast to a date would use the session's time zone.
-    utc = sa.func.timezone("UTC", column)
-    return sa.cast(utc + sa.text(f"interval '{minutes} minutes'"), sa.Date)
+        # Russian time zones have kept one offset all year since 2014, so the offset at
+        # the start of the period holds for all of it.
+        minutes = int((start.utcoffset() or timedelta()).total_seconds() // 60)
+        day = sa.func.date(Call.started_at, f"{minutes:+d} minutes")
+        return (
+            sa.select(day, Call.line, Call.outcome, sa.func.count())
+            .where(Call.started_at >= start, Call.started_at < end, inbound)
+            .group_by(day, Call.line, Call.outcome)
+            .order_by(day, Call.line)
+        )
+    days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
+    local_days = (
+        sa.values(
+            sa.column("day", sa.Date),
+            sa.column("day_start", UtcDateTime()),
+            sa.column("day_end", UtcDateTime()),
+            name="local_day",
+        )
+        .data(
+            [
+                (
+                    day,
+                    datetime.combine(day, time(), tz),
+                    datetime.combine(day + timedelta(days=1), time(), tz),
+                )
+                for day in days
+            ]
+        )
+        .cte("local_day")
+    )
+    day = local_days.c.day
+    return (
+        sa.select(day, Call.line, Call.outcome, sa.func.count())
+        .join_from(
+            local_days,
+            Call,
+            sa.and_(
+                Call.started_at >= local_days.c.day_start, Call.started_at < local_days.c.day_end
+            ),
+        )
+        .where(inbound)
+        .group_by(day, Call.line, Call.outcome)
+        .order_by(day, Call.line)
+    )
