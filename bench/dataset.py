@@ -18,14 +18,13 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from alembic import command
 
 import db
 from bench.dataset_calendar import Callers, Slots, period, start_times, working_days
 from bench.dataset_paths import outcome_plan
 from bench.dataset_rows import Batch, Rows
 from bench.measure import report
-from calllog.migrate import alembic_config
+from calllog.migrate import upgrade_url
 from ivr.hours import OfficeHours
 from models import Base
 
@@ -95,15 +94,6 @@ class BulkWriter:
         self.connection.commit()
 
 
-def migrate(url: str) -> None:
-    engine = db.create_engine(url)
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    engine.dispose()
-
-
 def analyze(engine: sa.Engine) -> None:
     """Statistics for the planner (and, on PostgreSQL, a visibility map for index-only scans)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -121,7 +111,7 @@ def generate(
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     hours = OfficeHours()
-    migrate(url)
+    upgrade_url(url)
     first, _ = period(now)
     days = working_days(first.date(), (now + timedelta(days=31)).date(), hours)
     slots = Slots.make(days, Slots.experts_needed(calls // 20, len(days)))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from flask import current_app
 
+import db
 from db import get_session
 from settings import ROOT
 
@@ -18,12 +20,23 @@ def alembic_config() -> Config:
 
 
 def upgrade(revision: str = "head") -> None:
-    engine = current_app.extensions["sessionmaker"].kw["bind"]
+    upgrade_engine(current_app.extensions["sessionmaker"].kw["bind"], revision)
+    get_session().close()
+
+
+def upgrade_engine(engine: sa.Engine, revision: str = "head") -> None:
+    """Migrate the database of ``engine`` to ``revision``, outside any app."""
     with engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-    get_session().close()
+
+
+def upgrade_url(url: str) -> None:
+    """Migrate the database at ``url`` to the newest revision (tests, benchmarks)."""
+    engine = db.create_engine(url)
+    upgrade_engine(engine)
+    engine.dispose()
 
 
 def revision(message: str) -> None:

@@ -14,13 +14,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import event, orm
 
 import db
 from calllog import booking
 from calllog.booking import SlotTaken
-from calllog.migrate import alembic_config
+from calllog.migrate import upgrade_url
 from calllog.schedule import create_session
 from models import Appointment, AppointmentStatus, BookingSource, ReceptionSession, Slot
 from tests.conftest import OPEN_TIME, PERM, is_postgres
@@ -44,12 +43,7 @@ def postgresql_url(database_url: str) -> str:
 def sqlite_url(tmp_path: Path) -> str:
     """A database file of its own, built by the migrations: SQLite runs this on any setup."""
     url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
-    engine = db.create_engine(url)
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    engine.dispose()
+    upgrade_url(url)
     return url
 
 

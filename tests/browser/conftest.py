@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 import db
 from app import create_app
-from calllog.migrate import alembic_config
+from calllog.migrate import upgrade_url
 from calllog.staff import create_user
 from clock import FixedClock
 from models import StaffRole
@@ -48,12 +47,7 @@ pytestmark = pytest.mark.browser
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     folder = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{folder / 'live.sqlite3'}"
-    engine = db.create_engine(url)
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    engine.dispose()
+    upgrade_url(url)
     server_holder: dict[str, object] = {}
     app = create_app(
         {

@@ -20,9 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
 
-import db
 from tests.reliability import harness
 
 #: Every log record of the session from the moment this file is loaded (the start of
@@ -67,13 +65,6 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("reliability-db")
     with harness.scratch_database(os.environ.get("TEST_DATABASE_URL"), folder) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = db.create_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -22,13 +22,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import orm
 
 import db
 from bench import server
 from bench.server import production_environment
-from calllog.migrate import alembic_config
+from calllog.migrate import upgrade_url
 from calllog.schedule import create_session
 from settings import ROOT
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, is_postgres
@@ -107,15 +106,6 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
-def migrate(url: str) -> None:
-    engine = db.create_engine(url)
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    engine.dispose()
-
-
 @contextlib.contextmanager
 def scratch_database(server_url: str | None, folder: Path) -> Iterator[str]:
     """A migrated database of its own: on the PostgreSQL server of ``server_url``, dropped
@@ -123,13 +113,13 @@ def scratch_database(server_url: str | None, folder: Path) -> Iterator[str]:
     if server_url and is_postgres(server_url):
         url = create_database(server_url)
         try:
-            migrate(url)
+            upgrade_url(url)
             yield url
         finally:
             drop_database(url)
     else:
         url = f"sqlite:///{folder / 'reliability.sqlite3'}"
-        migrate(url)
+        upgrade_url(url)
         yield url
 
 
