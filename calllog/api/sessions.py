@@ -26,6 +26,11 @@ def _moment(body: dict[str, Any], name: str) -> datetime:
         abort(400, f"{name} must be an ISO 8601 time like {example}")
     if moment.tzinfo is None or moment.utcoffset() is None:
         abort(400, f"{name} needs a UTC offset, like {example}")
+    years = schedule.SESSION_YEARS
+    if moment.year not in years:
+        # Checked here, before the time is moved into the office's zone: the first or last
+        # moment there is would fall off the calendar.
+        abort(400, f"{name} must lie between the years {years.start} and {years.stop - 1}")
     return moment
 
 
