@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import tempfile
 from dataclasses import dataclass
@@ -59,4 +60,5 @@ def signed_in(url: str) -> StaffClient:
     )
     if reply.status_code != 302:
         raise RuntimeError(f"sign-in failed: {reply.status_code}")
+    gc.freeze()  # as gunicorn.conf.py does in each worker once the app is loaded
     return StaffClient(app, client)
