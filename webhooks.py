@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from calllog import calls, recording_copies, spool
+from calllog import calls, recording_callback, spool
 from calllog.messages import save_message
 from db import get_session, take_write_lock
 from ivr import appeal, booking, callback_bridge, menu, person, status, twiml
@@ -143,7 +143,7 @@ def message_ready() -> Response:
     """The recording status callback of the apology's Record."""
     params = call_params()
     save_or_spool("message", params)
-    recording_copies.copy_soon(params)
+    recording_callback.copy_soon(params)
     return no_content()
 
 

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from calllog import recording_copies, retention
+from calllog import recording_sync, retention
 from calllog.recording_copies import Copier, app_storage
 from calllog.storage import StorageError
 from db import get_session
@@ -36,7 +36,7 @@ def recordings_sync(retry_failed: bool) -> None:
     over, and finds recordings whose callback never came by asking Twilio's REST API.
     """
     copier = _copier()
-    report = recording_copies.sync(
+    report = recording_sync.sync(
         get_session(),
         get_office().now(),
         copier,

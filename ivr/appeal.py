@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import abort, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from calllog import appeals, notices, recording_copies, recordings
+from calllog import appeals, notices, recording_callback, recordings
 from ivr import contact, person, twiml
 from ivr.http import Turn, call_view, callback_view, public_url
 from ivr.navigation import main_menu, retry, urls
@@ -143,7 +143,7 @@ def recorded(turn: Turn) -> VoiceResponse:
 def recording_ready(turn: Turn) -> None:
     """The recording status callback: the reliable signal that the audio exists."""
     register(turn, chosen_topic(turn))
-    recording_copies.copy_after_commit(turn)
+    recording_callback.copy_after_commit(turn)
 
 
 @call_view

@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import abort, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from calllog import booking, notices, recording_copies, recordings
+from calllog import booking, notices, recording_callback, recordings
 from calllog.booking import SlotOffer, SlotTaken
 from ivr import appeal, contact, person, twiml
 from ivr.http import Turn, call_view, callback_view, public_url
@@ -258,7 +258,7 @@ def name_recorded(turn: Turn) -> VoiceResponse:
 @callback_view
 def name_ready(turn: Turn) -> None:
     attach_name(turn, own_appointment(turn))
-    recording_copies.copy_after_commit(turn)
+    recording_callback.copy_after_commit(turn)
 
 
 def attach_name(turn: Turn, appointment: Appointment) -> None:

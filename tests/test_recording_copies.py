@@ -22,7 +22,8 @@ from sqlalchemy import orm
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
-from calllog.recording_copies import BinarySafeHttpClient, app_storage, body_bytes
+from calllog.recording_copies import app_storage
+from calllog.recording_media import BinarySafeHttpClient, body_bytes
 from calllog.storage import LocalStorage, MissingObject
 from models import Call, Recording, RecordingKind, RecordingState
 from simulator import Simulator
