@@ -29,7 +29,7 @@ from calllog import booking
 from calllog.audit import record
 from calllog.phones import national, parse_keypad
 from calllog.web import actor, bp, role_required
-from calllog.web.callbacks import printable, strip
+from calllog.web.forms import printable, strip
 from calllog.web.labels import APPOINTMENT_STATUSES, label
 from db import MAX_ROW_ID, get_session
 from models import (

@@ -11,7 +11,8 @@ from wtforms.validators import Length, Optional
 
 from calllog.appeal_queries import day_bounds
 from calllog.web import bp, role_required
-from calllog.web.appeals import StaffForm, keyset_page, options, page_url
+from calllog.web.appeals import keyset_page, page_url
+from calllog.web.forms import StaffForm, options
 from models import AuditEntry, StaffRole
 from office import get_office
 

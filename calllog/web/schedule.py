@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from calllog import schedule as service
 from calllog.audit import record
 from calllog.web import actor, bp, role_required
-from calllog.web.callbacks import printable, strip
+from calllog.web.forms import printable, strip
 from db import get_session
 from models import ReceptionSession, StaffRole
 from office import get_office

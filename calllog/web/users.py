@@ -28,7 +28,7 @@ from calllog import staff as service
 from calllog.audit import record
 from calllog.phones import to_e164
 from calllog.web import actor, bp, role_required
-from calllog.web.appeals import StaffForm, options
+from calllog.web.forms import StaffForm, options
 from db import get_session
 from models import ApiToken, StaffRole, StaffUser
 from office import get_office

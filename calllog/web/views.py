@@ -1,10 +1,13 @@
 """Importing the page modules registers their URL rules on the staff blueprint."""
 
 from calllog.web import (  # noqa: F401
+    appeal,
+    appeal_new,
     appeals,
     appointments,
     audit_log,
     auth,
+    callback,
     callbacks,
     calls,
     dashboard,
