@@ -22,7 +22,8 @@ import random
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -94,30 +95,10 @@ def drive(call: SimulatedCall, kind: str, rng: random.Random) -> list[str]:
 
 def in_threads(items: Sequence[object], threads: int, work: Callable[[object], None]) -> float:
     """Run ``work`` on every item, ``threads`` at a time; the wall time in seconds."""
-    cursor: Iterator[object] = iter(items)
-    lock = threading.Lock()
-    failures: list[BaseException] = []
-
-    def worker() -> None:
-        while True:
-            with lock:
-                item = next(cursor, None)
-            if item is None:
-                return
-            try:
-                work(item)
-            except BaseException as error:  # reported after the run
-                failures.append(error)
-                return
-
     started = time.perf_counter()
-    workers = [threading.Thread(target=worker) for _ in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
-    if failures:
-        raise failures[0]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for _ in pool.map(work, items):
+            pass  # re-raises the first item that failed
     return time.perf_counter() - started
 
 

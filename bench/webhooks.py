@@ -36,6 +36,7 @@ from bench.measure import ratio, report, verdict
 from bench.server import ACCOUNT_SID, FLOOR_APP, WORKERS, serving
 from bench.wrk import CONNECTIONS, SignedRequest, WrkResult, run_wrk, write_pool
 from models import Call
+from simulator import inbound_params
 
 LINE = "+73422368229"
 #: New-call throughput must reach this share of the floor's; p99 must stay under the limit.
@@ -48,40 +49,13 @@ POOL_MARGIN = 1.5
 
 def new_call(sid: str, caller: str) -> SignedRequest:
     """The first webhook of an inbound call, as Twilio sends it to the voice URL."""
-    return SignedRequest(
-        "/twilio/voice",
-        {
-            "AccountSid": ACCOUNT_SID,
-            "ApiVersion": "2010-04-01",
-            "CallSid": sid,
-            "CallStatus": "ringing",
-            "Called": LINE,
-            "Caller": caller,
-            "Direction": "inbound",
-            "From": caller,
-            "To": LINE,
-        },
-    )
+    return SignedRequest("/twilio/voice", inbound_params(ACCOUNT_SID, sid, caller, LINE))
 
 
 def key_press(sid: str, caller: str, key: str = "4") -> SignedRequest:
     """A key pressed in the main menu's Gather, on its action URL."""
-    return SignedRequest(
-        "/twilio/menu?attempt=1",
-        {
-            "AccountSid": ACCOUNT_SID,
-            "ApiVersion": "2010-04-01",
-            "CallSid": sid,
-            "CallStatus": "in-progress",
-            "Called": LINE,
-            "Caller": caller,
-            "Digits": key,
-            "Direction": "inbound",
-            "FinishedOnKey": "",
-            "From": caller,
-            "To": LINE,
-        },
-    )
+    form = inbound_params(ACCOUNT_SID, sid, caller, LINE, status="in-progress")
+    return SignedRequest("/twilio/menu?attempt=1", {**form, "Digits": key, "FinishedOnKey": ""})
 
 
 def caller_of(index: int) -> str:

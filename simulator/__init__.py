@@ -10,7 +10,7 @@ call.press("2")
 from simulator.call import Call, CallStateError
 from simulator.callbacks import PendingCallback
 from simulator.leg import Utterance
-from simulator.simulator import Simulator
+from simulator.simulator import Simulator, inbound_params
 from simulator.terminal import run_interactive
 from simulator.transport import FlaskTransport, HttpTransport, Reply, Transport
 from simulator.webhooks import Exchange, TwilioError
@@ -27,5 +27,6 @@ __all__ = [
     "Transport",
     "TwilioError",
     "Utterance",
+    "inbound_params",
     "run_interactive",
 ]

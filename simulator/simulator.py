@@ -10,6 +10,23 @@ from simulator.transport import Transport
 from simulator.webhooks import API_VERSION, WebhookClient, new_sid
 
 
+def inbound_params(
+    account_sid: str, call_sid: str, from_: str, to: str, status: str = "ringing"
+) -> dict[str, str]:
+    """The parameters Twilio sends with every request of an inbound call."""
+    return {
+        "AccountSid": account_sid,
+        "ApiVersion": API_VERSION,
+        "CallSid": call_sid,
+        "CallStatus": status,
+        "Called": to,
+        "Caller": from_,
+        "Direction": "inbound",
+        "From": from_,
+        "To": to,
+    }
+
+
 class Simulator:
     """Creates calls against one application, signing with ``auth_token``.
 
@@ -54,15 +71,7 @@ class Simulator:
     ) -> Call:
         """A new inbound call from ``from_`` (any string: ``anonymous`` is passed through)."""
         params = {
-            "AccountSid": self.account_sid,
-            "ApiVersion": API_VERSION,
-            "CallSid": call_sid or new_sid("CA"),
-            "CallStatus": "ringing",
-            "Called": to,
-            "Caller": from_,
-            "Direction": "inbound",
-            "From": from_,
-            "To": to,
+            **inbound_params(self.account_sid, call_sid or new_sid("CA"), from_, to),
             **extra_params,
         }
         return Call(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
@@ -26,7 +27,7 @@ from calllog.schedule import create_session
 from calllog.staff import create_user, find_user
 from clock import FixedClock
 from models import StaffRole
-from simulator import FlaskTransport, Simulator
+from simulator import FlaskTransport, Simulator, inbound_params
 from tests.fakes import FakeTwilioHttp
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -167,20 +168,23 @@ def webhook(client: FlaskClient) -> Callable[..., TestResponse]:
     return post
 
 
+@contextlib.contextmanager
+def database_down(app: Flask) -> Iterator[None]:
+    """Point the app at a database that cannot be opened, then restore it."""
+    maker = app.extensions["sessionmaker"]
+    working = maker.kw["bind"]
+    broken = db.create_engine("sqlite:////nonexistent-folder/reception.sqlite3")
+    maker.configure(bind=broken)
+    try:
+        yield
+    finally:
+        maker.configure(bind=working)
+        broken.dispose()
+
+
 def call_form(sid: str, caller: str = MOBILE, **extra: str) -> dict[str, str]:
     """The parameters Twilio sends with every request of an inbound call."""
-    return {
-        "AccountSid": ACCOUNT_SID,
-        "ApiVersion": "2010-04-01",
-        "CallSid": sid,
-        "CallStatus": "in-progress",
-        "Called": LINE,
-        "Caller": caller,
-        "Direction": "inbound",
-        "From": caller,
-        "To": LINE,
-        **extra,
-    }
+    return {**inbound_params(ACCOUNT_SID, sid, caller, LINE, status="in-progress"), **extra}
 
 
 EXPERT = "Иванова Мария Петровна"

@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 import sqlalchemy as sa
 
-import db
 from calllog import spool
 from calllog.recovery import replay_spool
 from models import Appeal, Call, Callback, CallOutcome, Recording
-from tests.conftest import LINE, MOBILE, call_form, new_call_sid
-
-
-@contextlib.contextmanager
-def database_down(app) -> Iterator[None]:
-    """Point the app at a database that cannot be opened, then restore it."""
-    maker = app.extensions["sessionmaker"]
-    working = maker.kw["bind"]
-    broken = db.create_engine("sqlite:////nonexistent-folder/reception.sqlite3")
-    maker.configure(bind=broken)
-    try:
-        yield
-    finally:
-        maker.configure(bind=working)
-        broken.dispose()
+from tests.conftest import LINE, MOBILE, call_form, database_down, new_call_sid
 
 
 def message_form(sid: str, recording_sid: str, seconds: int, **extra: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -452,38 +453,23 @@ class Soak:
             )
             for _ in range(self.calls)
         ]
-        cursor = iter(enumerate(plan))
         lock = threading.Lock()
-        failures: list[BaseException] = []
 
-        def next_call() -> tuple[int, tuple[str, str, int]] | None:
-            with lock:
-                return next(cursor, None)
+        def make_call(item: tuple[int, tuple[str, str, int]]) -> None:
+            index, (caller, line, seed) = item
+            if self.between_calls is not None:
+                self.between_calls(index)
+            if self.refresh_appeals is not None and index % 50 == 0:
+                numbers = self.refresh_appeals()
+                with self.shared.lock:
+                    self.shared.appeal_numbers = numbers
+            trace = self.one_call(caller, line, random.Random(seed))
+            with lock:  # as each call ends: the fault tests watch the count grow
+                self.traces.append(trace)
 
-        def worker() -> None:
-            try:
-                while (item := next_call()) is not None:
-                    index, (caller, line, seed) = item
-                    if self.between_calls is not None:
-                        self.between_calls(index)
-                    if self.refresh_appeals is not None and index % 50 == 0:
-                        numbers = self.refresh_appeals()
-                        with self.shared.lock:
-                            self.shared.appeal_numbers = numbers
-                    trace = self.one_call(caller, line, random.Random(seed))
-                    with lock:
-                        self.traces.append(trace)
-            except BaseException as error:  # pragma: no cover - reported by run()
-                failures.append(error)
-                raise
-
-        workers = [threading.Thread(target=worker, daemon=True) for _ in range(self.threads)]
-        for thread in workers:
-            thread.start()
-        for thread in workers:
-            thread.join()
-        if failures:
-            raise failures[0]
+        with ThreadPoolExecutor(max_workers=self.threads) as callers_at_once:
+            for _ in callers_at_once.map(make_call, enumerate(plan)):
+                pass  # re-raises the first call that failed
         return self
 
     def one_call(self, caller: str, line: str, rng: random.Random) -> CallTrace:

@@ -7,36 +7,19 @@ step of a call can be hit by the outage in turn.
 
 from __future__ import annotations
 
-import contextlib
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
-import db
 from calllog import spool
 from calllog.recovery import replay_spool
 from models import Appeal, Appointment, Call, CallOutcome, Recording, RecordingKind
 from simulator import Call as SimulatedCall
-from tests.conftest import LINE, MOBILE
+from tests.conftest import LINE, MOBILE, database_down
 from tests.reliability.driver import answer_problem
 
 THURSDAY_10 = "2026-12-03T10:00:00+05:00"
-
-
-@contextlib.contextmanager
-def database_down(app) -> Iterator[None]:
-    """Point the app at a database that cannot be opened, then restore it."""
-    maker = app.extensions["sessionmaker"]
-    working = maker.kw["bind"]
-    broken = db.create_engine("sqlite:////nonexistent-folder/reception.sqlite3")
-    maker.configure(bind=broken)
-    try:
-        yield
-    finally:
-        maker.configure(bind=working)
-        broken.dispose()
 
 
 def replay(app) -> int:
