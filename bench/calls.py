@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 import db
-from bench.measure import ratio, report, verdict
+from bench.measure import judged, ratio, report, verdict
 from bench.server import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FLOOR_APP, WORKERS, serving
 from models import Appointment, AppointmentStatus, Call
 from simulator import Call as SimulatedCall
@@ -221,8 +221,7 @@ def run(
         calls=figures.calls,
         requests=figures.requests,
         calls_per_s=figures.calls_per_second,
-        target=f">={TARGET_CALLS_PER_SECOND:g}",
-        verdict=verdict(figures.calls_per_second, TARGET_CALLS_PER_SECOND),
+        **judged(figures.calls_per_second, TARGET_CALLS_PER_SECOND),
         errors=errors,
     )
     report(
@@ -230,7 +229,7 @@ def run(
         same_requests_as_calls_per_s=figures.floor_calls_per_second,
         ratio=ratio(figures.calls_per_second, figures.floor_calls_per_second),
     )
-    report(f"{name} records", missing=len(missing), verdict="met" if not missing else "MISSED")
+    report(f"{name} records", missing=len(missing), verdict=verdict(not missing))
     for problem in [p for result in results for p in result.problems][:10] + missing[:10]:
         print(f"  problem: {problem}")
     return figures

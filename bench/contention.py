@@ -31,7 +31,7 @@ from sqlalchemy import orm
 
 import db
 from bench.calls import APOLOGY_MARK, LINE
-from bench.measure import Timings, ratio, report
+from bench.measure import Timings, ratio, report, verdict
 from bench.server import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FLOOR_APP, WORKERS, serving
 from calllog import booking
 from calllog.schedule import create_session
@@ -198,7 +198,7 @@ def run(url: str, folder: Path, *, callers: int = 50, workers: int = WORKERS) ->
         winners=figures.winners,
         offered_another=figures.offered_another,
         failures=len(figures.failures),
-        verdict="met" if correct else "MISSED",
+        verdict=verdict(correct),
     )
     report(
         f"{name} latency",

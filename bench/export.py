@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 import db
-from bench.measure import ratio, report, verdict
+from bench.measure import judged, ratio, report
 from bench.staff_client import signed_in
 
 EXPORT_PATH = "/calls/export.csv?since=&until="
@@ -122,21 +122,18 @@ def run(url: str, *, out: Path | None = None, quiet: bool = False) -> ExportResu
             rows_per_s=result.rows_per_s,
             baseline_rows_per_s=result.baseline_rows_per_s,
             ratio=ratio(result.rows_per_s, result.baseline_rows_per_s),
-            target=f">={TARGET_ROWS_PER_S:,.0f}",
-            verdict=verdict(result.rows_per_s, TARGET_ROWS_PER_S),
+            **judged(result.rows_per_s, TARGET_ROWS_PER_S),
         )
         report(
             f"{name} latency",
             ttfb_ms=result.ttfb_ms,
             first_row_ms=result.first_row_ms,
-            target=f"<={TARGET_TTFB_MS:g}ms",
-            verdict=verdict(result.ttfb_ms, TARGET_TTFB_MS, at_most=True),
+            **judged(result.ttfb_ms, TARGET_TTFB_MS, at_most=True, unit="ms"),
         )
         report(
             f"{name} memory",
             peak_rss_mb=result.peak_rss_mb,
-            target=f"<={TARGET_RSS_MB:g}MB",
-            verdict=verdict(result.peak_rss_mb, TARGET_RSS_MB, at_most=True),
+            **judged(result.peak_rss_mb, TARGET_RSS_MB, at_most=True, unit="MB"),
         )
     return result
 

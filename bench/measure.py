@@ -48,10 +48,18 @@ def ratio(measured: float, baseline: float) -> float:
     return measured / baseline if baseline else math.inf
 
 
-def verdict(value: float, target: float, *, at_most: bool = False) -> str:
-    """``met`` or ``MISSED`` against a target: ``value >= target``, or ``<=`` with ``at_most``."""
-    met = value <= target if at_most else value >= target
+def verdict(met: bool) -> str:
     return "met" if met else "MISSED"
+
+
+def judged(value: float, target: float, *, at_most: bool = False, unit: str = "") -> dict[str, str]:
+    """A report line's ``target`` and ``verdict``: ``value >= target``, or ``<=`` with
+    ``at_most``; the target is printed from the number it is checked against."""
+    met = value <= target if at_most else value >= target
+    return {
+        "target": f"{'<=' if at_most else '>='}{_format(target)}{unit}",
+        "verdict": verdict(met),
+    }
 
 
 def _format(value: object) -> str:

@@ -153,10 +153,7 @@ def _measure(
         if quiet:
             continue
         p50_target, p99_target = page.target_ms
-        met = (
-            verdict(timings.p50_ms, p50_target, at_most=True) == "met"
-            and verdict(timings.p99_ms, p99_target, at_most=True) == "met"
-        )
+        met = timings.p50_ms <= p50_target and timings.p99_ms <= p99_target
         report(
             f"{name}: {page.name}",
             status=status,
@@ -165,7 +162,7 @@ def _measure(
             p99_ms=timings.p99_ms,
             ratio_p50=ratio(timings.p50_ms, baseline.p50_ms),
             target=f"p50<={p50_target:g}ms,p99<={p99_target:g}ms",
-            verdict="met" if met else "MISSED",
+            verdict=verdict(met),
         )
     if plans and not quiet:
         for result in results:

@@ -32,7 +32,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 import db
-from bench.measure import ratio, report, verdict
+from bench.measure import judged, ratio, report, verdict
 from bench.server import ACCOUNT_SID, FLOOR_APP, WORKERS, serving
 from bench.wrk import CONNECTIONS, SignedRequest, WrkResult, run_wrk, write_pool
 from models import Call
@@ -160,16 +160,14 @@ def print_figures(figures: WebhookFigures, *, database: str, calls_before: int) 
     report(
         f"{name} new_call/floor",
         ratio=new_ratio,
-        target=f">={TARGET_RATIO}",
-        verdict=verdict(new_ratio, TARGET_RATIO),
+        **judged(new_ratio, TARGET_RATIO),
     )
     report(f"{name} key_press/floor", ratio=ratio(press.rps, floor.rps))
     for label, result in (("new_call", new), ("key_press", press)):
         report(
             f"{name} {label} p99",
             p99_ms=result.p99_ms,
-            target=f"<{TARGET_P99_MS:g}",
-            verdict=verdict(result.p99_ms, TARGET_P99_MS, at_most=True),
+            **judged(result.p99_ms, TARGET_P99_MS, at_most=True, unit="ms"),
         )
     report(
         f"{name} records",
@@ -178,7 +176,7 @@ def print_figures(figures: WebhookFigures, *, database: str, calls_before: int) 
         calls_found=figures.calls_found,
         missing=figures.records_missing,
         pool_ran_out=new.wrapped,
-        verdict="met" if figures.records_missing == 0 and not new.wrapped else "MISSED",
+        verdict=verdict(figures.records_missing == 0 and not new.wrapped),
     )
 
 
