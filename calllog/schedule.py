@@ -74,9 +74,11 @@ def create_session(
     ends_at: datetime,
     slot_minutes: int,
     outreach: bool = False,
+    tz: tzinfo | None = None,
 ) -> ReceptionSession:
-    """A reception session and its slots, back to back from start to end."""
-    check_times(starts_at, ends_at, slot_minutes)
+    """A reception session and its slots, back to back from start to end; with ``tz``, the
+    session must lie within one local day (:func:`check_times`)."""
+    check_times(starts_at, ends_at, slot_minutes, tz)
     reception = ReceptionSession(
         expert=expert,
         title=title,
