@@ -57,7 +57,7 @@ def judged(value: float, target: float, *, at_most: bool = False, unit: str = ""
     ``at_most``; the target is printed from the number it is checked against."""
     met = value <= target if at_most else value >= target
     return {
-        "target": f"{'<=' if at_most else '>='}{_format(target)}{unit}",
+        "target": f"{'<=' if at_most else '>='}{target:,g}{unit}",
         "verdict": verdict(met),
     }
 
