@@ -14,7 +14,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import db
 import settings
-from office import Office
+from calllog.office import Office
+from ivr import branches
+from ivr.prompts import Catalogue, CatalogueError
+from ivr.twiml import Speaker
 
 log = logging.getLogger("reception")
 
@@ -37,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.extensions["office"] = Office.from_config(app.config)
+    app.extensions["speaker"] = _speaker(app.config)
     db.init_app(app)
 
     import webhooks
@@ -50,6 +54,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def _speaker(config: Mapping[str, Any]) -> Speaker:
+    """The voice of the menu: the prompt catalogue, checked against every branch's prompts."""
+    try:
+        catalogue = Catalogue.load(config["PROMPTS_FILE"], branches.required_prompts())
+    except CatalogueError as error:
+        raise settings.ConfigError(str(error)) from error
+    return Speaker(catalogue, config["VOICE"], config["SPEECH_INPUT"])
+
+
 def _replay_spool(app: Flask) -> None:
     """Write what callers left while the database was down, now that we start (§5).
 
@@ -58,7 +71,7 @@ def _replay_spool(app: Flask) -> None:
     """
     if not any(Path(app.config["SPOOL_DIR"]).glob("*.json")):
         return
-    from calllog.recovery import replay_spool
+    from twilio_turn.replay import replay_spool
 
     with app.app_context():
         try:

@@ -277,6 +277,11 @@ class Appeal(Base):
         back_populates="appeal", order_by="Recording.id"
     )
 
+    @property
+    def status_since(self) -> datetime:
+        """When the appeal took its present status."""
+        return self.history[-1].at if self.history else self.created_at
+
 
 class AppealStatusChange(Base):
     __tablename__ = "appeal_status_change"

@@ -1,87 +1,98 @@
-"""The Twilio blueprint: every URL Twilio requests, all under ``/twilio/``.
+"""The Twilio adapter: every URL Twilio requests, all under ``/twilio/``.
 
 A request without a valid ``X-Twilio-Signature`` gets 403 before anything is read or
-written. The voice menu's views live in ``ivr/``; this module holds the URL table, the
-contract URLs of §5 (voice, status, fallback) and what happens when things go wrong:
-a caller always hears an apology and can leave a message, even without a database.
+written. The voice menu (``ivr``) decides; this module serves the routes its branches
+declare, each on a :class:`~twilio_turn.turn.TwilioTurn` committed once, and holds the
+contract URLs of §5 (voice, status, fallback) and what happens when things go wrong: a
+caller always hears an apology and can leave a message, even without a database.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import traceback
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, request
-from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from calllog import calls, recording_callback, spool
+from calllog import calls
 from calllog.messages import save_message
+from calllog.office import get_office
 from db import get_session, take_write_lock
-from ivr import appeal, booking, callback_bridge, menu, person, status, twiml
-from ivr.http import Turn, call_params, no_content, public_url, twiml_response
+from ivr import branches, twiml
+from ivr.branch import Kind, Route, Spool
+from ivr.turn import NotThisCall
 from models import Call
-from office import get_office
+from twilio_turn import spool
+from twilio_turn.form import NotAWebhook, Webhook, parse
+from twilio_turn.recording_copy import copy_soon
+from twilio_turn.signature import signed_by_twilio
+from twilio_turn.turn import TwilioLeg, TwilioTurn, get_speaker, read_webhook
+from twilio_turn.urls import ENDPOINTS, endpoint_of, public_url
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("webhooks", __name__, url_prefix="/twilio")
 
-# Twilio requests these because our TwiML names them: Gather and Record actions, recording
-# status callbacks, the Dial action and the staff's screening leg.
-VOICE_MENU = {
-    "/voice": menu.incoming_call,
-    "/menu": menu.menu_choice,
-    "/booking/existing": booking.existing_choice,
-    "/booking/cancel": booking.cancel_choice,
-    "/booking/none": booking.no_slots_choice,
-    "/booking/choose": booking.slot_choice,
-    "/booking/confirm": booking.confirm_choice,
-    "/booking/name": booking.name_recorded,
-    "/booking/name/ready": booking.name_ready,
-    "/booking/contact": booking.contact_typed,
-    "/booking/readback": booking.readback_choice,
-    "/appeal/consent": appeal.consent_choice,
-    "/appeal/topic": appeal.topic_choice,
-    "/appeal/recorded": appeal.recorded,
-    "/appeal/recording/ready": appeal.recording_ready,
-    "/appeal/contact": appeal.contact_typed,
-    "/appeal/readback": appeal.readback_choice,
-    "/status/number": status.number_typed,
-    "/status/callback": status.callback_choice,
-    "/person/dialled": person.dialled,
-    "/person/number": person.number_typed,
-    "/person/screen": person.screen,
-    "/person/accept": person.accept,
-    "/callback/bridge": callback_bridge.bridge,
-    "/callback/dialled": callback_bridge.dialled,
-}
-for path, view in VOICE_MENU.items():
-    endpoint = path.strip("/").replace("/", "_")
-    bp.add_url_rule(path, endpoint=endpoint, view_func=view, methods=["POST"])
+# The routes the branches declare, by endpoint: what the error handler must know of them.
+ROUTES: dict[str, Route] = {}
 
 
-def signed_url() -> str:
-    """The URL Twilio called and signed, as far as this service can know it."""
-    query = request.query_string.decode("latin-1")
-    path = request.path + (f"?{query}" if query else "")
-    base = current_app.config["PUBLIC_BASE_URL"]
-    if base:
-        return base.rstrip("/") + path  # the app's public root, wherever it is mounted
-    # Behind a trusted proxy, ProxyFix has already put its scheme and host here.
-    return request.host_url.rstrip("/") + request.script_root + path
+def twiml_response(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def no_content() -> Response:
+    return Response(status=204)
+
+
+def serve(route: Route) -> Callable[[], Response]:
+    """The Flask view of a route a branch declared."""
+
+    @functools.wraps(route.view)
+    def view() -> Response:
+        try:
+            if route.kind is Kind.LEG:
+                return twiml_response(route.view(TwilioLeg(read_webhook(), get_speaker())))
+            turn = TwilioTurn.begin()
+            answer = route.view(turn)
+            recording = turn.webhook.recording
+            if route.kind is Kind.CALLBACK and recording is not None:
+                turn.after_commit.append(lambda: copy_soon(recording))
+            turn.commit()
+        except (NotAWebhook, NotThisCall) as error:
+            abort(400, str(error))
+        return no_content() if route.kind is Kind.CALLBACK else twiml_response(answer)
+
+    return view
+
+
+def add_routes() -> None:
+    """Serve every route of every branch; URLs are then built from the views."""
+    for branch in branches.all_branches():
+        for route in branch.routes:
+            endpoint = endpoint_of(route.view)
+            ENDPOINTS[route.view] = endpoint
+            ROUTES[endpoint] = route
+            bp.add_url_rule(
+                route.path,
+                endpoint=endpoint.removeprefix("webhooks."),
+                view_func=serve(route),
+                methods=["POST"],
+            )
+
+
+add_routes()
 
 
 @bp.before_request
 def check_signature() -> None:
-    token = current_app.config["TWILIO_AUTH_TOKEN"]
-    if not token and current_app.config["DEVELOPMENT"]:
-        return
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not RequestValidator(token).validate(signed_url(), request.form, signature):
+    if not signed_by_twilio():
         log.warning("rejected a %s request with a missing or wrong signature", request.path)
         abort(403)
 
@@ -89,9 +100,10 @@ def check_signature() -> None:
 @bp.post("/status")
 def call_status() -> Response:
     """Twilio's call status callback: final status, duration, and the outcome at the end."""
-    turn = Turn.begin()
-    calls.apply_status(turn.session, turn.call, turn.params, turn.now, turn.callback_due())
-    turn.session.commit()
+    turn = TwilioTurn.begin()
+    due = turn.office.hours.next_working_time(turn.now)
+    calls.apply_status(turn.session, turn.call, turn.webhook.call, turn.now, due)
+    turn.commit()
     return no_content()
 
 
@@ -111,7 +123,7 @@ def fallback() -> Response:
 
 def apology() -> VoiceResponse:
     return twiml.apology_with_record(
-        get_office().speaker,
+        get_speaker(),
         action=public_url("webhooks.message_recorded"),
         recording_callback=public_url("webhooks.message_ready"),
     )
@@ -120,17 +132,17 @@ def apology() -> VoiceResponse:
 @bp.post("/message")
 def message_recorded() -> Response:
     """The Record action of the apology: keep the message, in the database or the spool."""
-    params = call_params()
-    save_or_spool("message", params)
-    return message_kept(params)
+    webhook = parse_or_400()
+    save_or_spool("message", webhook)
+    return message_kept(webhook)
 
 
-def message_kept(params: dict[str, str]) -> Response:
+def message_kept(webhook: Webhook) -> Response:
     """The answer to a Record action whose message is kept: thanks, and goodbye."""
-    if params.get("Digits") == "hangup":
+    if webhook.hung_up:
         return twiml_response(twiml.empty())
-    speaker = get_office().speaker
-    if not params.get("RecordingSid"):
+    speaker = get_speaker()
+    if webhook.recording is None:
         return twiml_response(twiml.goodbye(speaker, "fallback_nothing"))
     response = VoiceResponse()
     speaker.speak(response, "fallback_saved")
@@ -141,39 +153,33 @@ def message_kept(params: dict[str, str]) -> Response:
 @bp.post("/message/ready")
 def message_ready() -> Response:
     """The recording status callback of the apology's Record."""
-    params = call_params()
-    save_or_spool("message", params)
-    recording_callback.copy_soon(params)
+    webhook = parse_or_400()
+    save_or_spool("message", webhook)
+    if webhook.recording is not None:
+        copy_soon(webhook.recording)
     return no_content()
 
 
-def save_or_spool(kind: str, params: dict[str, str]) -> None:
+def parse_or_400() -> Webhook:
+    try:
+        return parse(request.form)
+    except NotAWebhook as error:
+        abort(400, str(error))
+
+
+def save_or_spool(kind: str, webhook: Webhook) -> None:
     """Write a message into the database, or durably into the spool when it is down."""
     office = get_office()
     now = office.now()
     try:
         session = get_session()
         take_write_lock(session, Call.__table__)
-        save_message(session, office, params, now)
+        save_message(session, office, webhook.call, webhook.recording, now)
         session.commit()
     except sa.exc.SQLAlchemyError as error:
         _rollback()
         log.error("database unavailable (%s): spooling the message", type(error).__name__)
-        spool.write(current_app.config["SPOOL_DIR"], kind, params, now)
-
-
-# Callbacks whose content is kept in the spool when it cannot be written to the database.
-SPOOLED_CALLBACKS = {"webhooks.call_status": "status"}
-# Record actions and recording callbacks of the menu, kept in the spool when the database
-# cannot be reached, with the URL value their replay needs: a caller's words are never
-# dropped, whichever of the two requests reaches us (§5).
-SPOOLED_RECORDINGS = {
-    "webhooks.appeal_recorded": ("appeal", "topic"),
-    "webhooks.appeal_recording_ready": ("appeal", "topic"),
-    "webhooks.booking_name": ("name", "appointment"),
-    "webhooks.booking_name_ready": ("name", "appointment"),
-}
-RECORDING_CALLBACKS = frozenset({"webhooks.appeal_recording_ready", "webhooks.booking_name_ready"})
+        spool.write(current_app.config["SPOOL_DIR"], kind, webhook.form, now)
 
 
 @bp.errorhandler(Exception)
@@ -192,37 +198,45 @@ def unexpected_error(error: Exception) -> Response | HTTPException:
         request.path,
         "".join(traceback.format_tb(error.__traceback__)),
     )
-    if request.endpoint in SPOOLED_CALLBACKS and database_unreachable(error):
-        spool.write(
-            current_app.config["SPOOL_DIR"],
-            SPOOLED_CALLBACKS[request.endpoint],
-            dict(request.form.items()),
-            get_office().now(),
-        )
+    if request.endpoint == "webhooks.call_status":
+        # The status callback's content is kept when it cannot be written to the database.
+        if database_unreachable(error):
+            spool.write(
+                current_app.config["SPOOL_DIR"],
+                "status",
+                dict(request.form.items()),
+                get_office().now(),
+            )
         return no_content()
-    if request.endpoint in SPOOLED_CALLBACKS:
-        return no_content()
-    if request.endpoint in SPOOLED_RECORDINGS and database_unreachable(error):
-        kept = spool_recording(*SPOOLED_RECORDINGS[request.endpoint])
+    route = ROUTES.get(request.endpoint or "")
+    if route is not None and route.spool is not None and database_unreachable(error):
+        kept = spool_recording(route, route.spool)
         if kept is not None:
             return kept
     return twiml_response(apology())
 
 
-def spool_recording(kind: str, arg: str) -> Response | None:
-    """Keep the recording this request names in the spool; the answer, or None when
-    there is no recording (a fall-through after silence gets the apology instead)."""
+def spool_recording(route: Route, kept: Spool) -> Response | None:
+    """Keep the recording this request names in the spool: a caller's words are never
+    dropped, whichever of the Record action and the recording callback reaches us (§5).
+
+    The answer, or None when there is no recording (a fall-through after silence gets
+    the apology instead).
+    """
     try:
-        params = call_params()
-    except HTTPException:
+        webhook = parse(request.form)
+    except NotAWebhook:
         return None
-    if not params.get("RecordingSid"):
-        return None if request.endpoint not in RECORDING_CALLBACKS else no_content()
-    values = {arg: request.args.get(arg, "")[:40]}
-    spool.write(current_app.config["SPOOL_DIR"], kind, params, get_office().now(), args=values)
-    if request.endpoint in RECORDING_CALLBACKS:
+    is_callback = route.kind is Kind.CALLBACK
+    if webhook.recording is None:
+        return no_content() if is_callback else None
+    values = {kept.arg: request.args.get(kept.arg, "")[:40]}
+    spool.write(
+        current_app.config["SPOOL_DIR"], kept.kind, webhook.form, get_office().now(), args=values
+    )
+    if is_callback:
         return no_content()
-    return message_kept(params)
+    return message_kept(webhook)
 
 
 def database_unreachable(error: Exception) -> bool:

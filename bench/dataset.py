@@ -24,8 +24,8 @@ from bench.dataset_calendar import Callers, Slots, period, start_times, working_
 from bench.dataset_paths import outcome_plan
 from bench.dataset_rows import Batch, Rows
 from bench.measure import report
+from calllog.hours import OfficeHours
 from calllog.migrate import upgrade_url
-from ivr.hours import OfficeHours
 from models import Base
 
 DEFAULT_CALLS = 1_000_000

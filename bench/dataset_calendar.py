@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from ivr.hours import OfficeHours
+from calllog.hours import OfficeHours
 
 PERM = ZoneInfo("Asia/Yekaterinburg")
 YEARS = 2

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from bench.dataset_calendar import PERM, Callers, Slots
 from bench.dataset_history import appeal_history, callback_attempts
 from bench.dataset_paths import DURATIONS, PATHS
-from ivr.hours import OfficeHours
+from calllog.hours import OfficeHours
 from models import CallOutcome
 
 LINES = ("+73422368229", "+73422368458", "+73422367992")

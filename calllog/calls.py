@@ -7,7 +7,6 @@ Twilio retries, repeats and reorders its requests, so every function here is ide
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from sqlalchemy import orm
 
 from calllog import callbacks
 from calllog.events import add_event
+from calllog.facts import CallFacts
 from calllog.phones import Caller, mask, parse_caller
 from db import add_unless_exists
 from models import Call, CallOutcome
@@ -32,20 +32,20 @@ def find_call(session: orm.Session, sid: str) -> Call | None:
 
 
 def start_call(
-    session: orm.Session, params: Mapping[str, str], line: str, now: datetime
+    session: orm.Session, facts: CallFacts, line: str, now: datetime
 ) -> tuple[Call, bool]:
-    """The call for ``params["CallSid"]``, created on its first webhook; ``(call, created)``.
+    """The call ``facts`` name, created on its first webhook; ``(call, created)``.
 
     Twilio may retry the first request, or the status callback may come first; either way
     there is one row per CallSid (the unique constraint settles a race between workers).
     """
-    sid = params["CallSid"]
+    sid = facts.sid
     call = find_call(session, sid)
     if call is not None:
-        _complete(call, params, line)
+        _complete(call, facts, line)
         return call, False
-    caller = parse_caller(params.get("From"))
-    new = _new_call(sid, params, line, caller, now)
+    caller = parse_caller(facts.from_raw)
+    new = _new_call(facts, line, caller, now)
     call = add_unless_exists(session, new, lambda: find_call(session, sid))
     if call is not new:
         return call, False
@@ -56,28 +56,26 @@ def start_call(
     return call, True
 
 
-def _complete(call: Call, params: Mapping[str, str], line: str) -> None:
+def _complete(call: Call, facts: CallFacts, line: str) -> None:
     """Fill in who called which line, when the call was first logged from a callback
     that does not carry them (a recording callback has no ``From`` or ``To``)."""
     if not call.line and line:
         call.line = line[:64]
-    if not call.caller_raw and params.get("From"):
-        caller = parse_caller(params["From"])
+    if not call.caller_raw and facts.from_raw:
+        caller = parse_caller(facts.from_raw)
         call.caller, call.caller_raw, call.caller_kind = caller.e164, caller.raw[:64], caller.kind
 
 
-def _new_call(
-    sid: str, params: Mapping[str, str], line: str, caller: Caller, now: datetime
-) -> Call:
+def _new_call(facts: CallFacts, line: str, caller: Caller, now: datetime) -> Call:
     return Call(
-        sid=sid,
-        direction=(params.get("Direction") or "inbound")[:16],
+        sid=facts.sid,
+        direction=(facts.direction or "inbound")[:16],
         line=line[:64],
         caller=caller.e164,
         caller_raw=caller.raw[:64],
         caller_kind=caller.kind,
         started_at=now,
-        status=params.get("CallStatus") if params.get("CallStatus") in STATUS_ORDER else None,
+        status=facts.status if facts.status in STATUS_ORDER else None,
     )
 
 
@@ -99,7 +97,7 @@ def record_outcome(session: orm.Session, call: Call, outcome: CallOutcome, now: 
 def apply_status(
     session: orm.Session,
     call: Call,
-    params: Mapping[str, str],
+    facts: CallFacts,
     now: datetime,
     callback_due: datetime,
 ) -> bool:
@@ -108,8 +106,7 @@ def apply_status(
     A final status is never overwritten, and a non-final one only moves the call forward
     (Twilio's ``SequenceNumber`` orders them when they arrive out of order).
     """
-    status = params.get("CallStatus", "")
-    sequence = _int(params.get("SequenceNumber"))
+    status, sequence = facts.status, facts.sequence
     if call.status in FINAL_STATUSES or status not in KNOWN_STATUSES:
         return False
     if status not in FINAL_STATUSES:
@@ -124,7 +121,7 @@ def apply_status(
     call.status = status
     call.status_sequence = sequence
     call.ended_at = now
-    call.duration_s = _int(params.get("CallDuration"))
+    call.duration_s = facts.duration_s
     add_event(call, "ended", status, now)
     # Outcomes describe what a citizen's call came to; a staff callback has its attempt.
     if call.outcome is None and call.direction == "inbound":
@@ -141,11 +138,3 @@ def _moves_forward(call: Call, status: str, sequence: int | None) -> bool:
     if call.status in STATUS_ORDER:
         return STATUS_ORDER.index(status) > STATUS_ORDER.index(call.status)
     return True
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        number = int(value) if value is not None else None
-    except ValueError:
-        return None
-    return number if number is not None and 0 <= number < 2**31 else None

@@ -12,13 +12,13 @@ from flask.cli import AppGroup
 from calllog import migrate, schedule, tokens
 from calllog.cli_recordings import recordings_cli, retention_cli
 from calllog.cli_reminders import reminders_cli
-from calllog.recovery import replay_spool
+from calllog.office import get_office
 from calllog.staff import create_user, find_user
 from calllog.twilio_rest import twilio_client
 from db import get_session
 from models import ReceptionSession, StaffRole
-from office import get_office
 from simulator.cli import ivr_cli
+from twilio_turn.replay import replay_spool
 
 db_cli = AppGroup("db", help="The database schema (Alembic migrations).")
 staff_cli = AppGroup("staff", help="Staff accounts and API tokens.")

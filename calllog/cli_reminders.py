@@ -6,9 +6,9 @@ import click
 from flask.cli import AppGroup
 
 from calllog import sms
+from calllog.office import get_office
 from calllog.reminders import send_reminders
 from db import get_session
-from office import get_office
 
 reminders_cli = AppGroup("reminders", help="SMS reminders of personal visits.")
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from calllog.facts import CallFacts
 from calllog.phones import to_e164
 
 
@@ -70,8 +71,8 @@ def parse_lines(spec: str | None) -> tuple[Line, ...]:
     return lines
 
 
-def match_line(lines: tuple[Line, ...], params: Mapping[str, str]) -> str:
-    """Return the number a call is logged under, given Twilio's request parameters.
+def match_line(lines: tuple[Line, ...], facts: CallFacts) -> str:
+    """Return the number a call is logged under, given what Twilio says of it.
 
     ``To``, ``Called`` and ``ForwardedFrom`` are tried in that order, then the user
     part of a SIP ``To`` or ``Called``; each is compared with the lines' numbers and
@@ -79,9 +80,9 @@ def match_line(lines: tuple[Line, ...], params: Mapping[str, str]) -> str:
     logged under its normalised ``To`` (or ``Called``), or ``""`` when both are missing.
     """
     index = _index(lines)
-    to = params.get("To") or params.get("Called") or ""
-    candidates = [params.get("To"), params.get("Called"), params.get("ForwardedFrom")]
-    candidates += [_sip_user(params.get("To")), _sip_user(params.get("Called"))]
+    to = facts.to or facts.called or ""
+    candidates = [facts.to, facts.called, facts.forwarded_from]
+    candidates += [_sip_user(facts.to), _sip_user(facts.called)]
     for candidate in candidates:
         # Twilio sends numbers in E.164 already: most candidates are found as they are.
         line = index.get(candidate or "") or index.get(_address_key(candidate) or "")

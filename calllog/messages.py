@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -10,11 +9,12 @@ from sqlalchemy import orm
 
 from calllog import appeals, callbacks, calls, recordings
 from calllog.events import add_event
+from calllog.facts import CallFacts, RecordingFacts
 from calllog.lines import match_line
 from models import AppealChannel, Appointment, CallOutcome, RecordingKind
 
 if TYPE_CHECKING:
-    from office import Office
+    from calllog.office import Office
 
 FALLBACK_TOPIC = "other"
 
@@ -22,7 +22,8 @@ FALLBACK_TOPIC = "other"
 def save_message(
     session: orm.Session,
     office: Office,
-    params: Mapping[str, str],
+    facts: CallFacts,
+    recorded: RecordingFacts | None,
     now: datetime,
     topic: str | None = None,
 ) -> None:
@@ -35,8 +36,8 @@ def save_message(
     """
     if topic not in dict(office.topics):
         topic = FALLBACK_TOPIC
-    call, _ = calls.start_call(session, params, match_line(office.lines, params), now)
-    recording = recordings.attach(session, call, params, RecordingKind.MESSAGE, now)
+    call, _ = calls.start_call(session, facts, match_line(office.lines, facts), now)
+    recording = recordings.attach(session, call, recorded, RecordingKind.MESSAGE, now)
     if (
         recording is not None
         and recording.appeal is None
@@ -63,7 +64,8 @@ def save_message(
 def save_name(
     session: orm.Session,
     office: Office,
-    params: Mapping[str, str],
+    facts: CallFacts,
+    recorded: RecordingFacts | None,
     now: datetime,
     appointment_id: str | None,
 ) -> None:
@@ -73,8 +75,8 @@ def save_name(
     call booked (or one of the caller's number); the caller did not hear the read-back,
     so a caller with a known number is queued for a callback.
     """
-    call, _ = calls.start_call(session, params, match_line(office.lines, params), now)
-    recording = recordings.attach(session, call, params, RecordingKind.NAME, now)
+    call, _ = calls.start_call(session, facts, match_line(office.lines, facts), now)
+    recording = recordings.attach(session, call, recorded, RecordingKind.NAME, now)
     appointment = (
         session.get(Appointment, int(appointment_id))
         if appointment_id and appointment_id.isdigit() and len(appointment_id) < 10

@@ -14,7 +14,7 @@ tries is flagged for staff (state ``failed``), never dropped.
 Logs name recording SIDs only: never a phone number or a recording URL.
 
 Here: the :class:`Copier`. Fetching the audio: :mod:`calllog.recording_media`; after the
-callback: :mod:`calllog.recording_callback`; ``recordings sync``: :mod:`calllog.recording_sync`.
+callback: :mod:`twilio_turn.recording_copy`; ``recordings sync``: :mod:`calllog.recording_sync`.
 """
 
 from __future__ import annotations

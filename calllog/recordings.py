@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from calllog.facts import RecordingFacts
 from db import add_unless_exists
 from models import Call, Recording, RecordingKind, RecordingState
 
@@ -15,26 +15,21 @@ from models import Call, Recording, RecordingKind, RecordingState
 MIN_MESSAGE_S = 2
 
 
-def duration_of(params: Mapping[str, str]) -> int:
-    try:
-        return max(0, min(int(params.get("RecordingDuration", "0")), 86_400))
-    except ValueError:
-        return 0
-
-
 def attach(
     session: orm.Session,
     call: Call,
-    params: Mapping[str, str],
+    facts: RecordingFacts | None,
     kind: RecordingKind,
     now: datetime,
 ) -> Recording | None:
-    """The recording named in ``params``, created on first sight; None when there is none.
+    """The recording ``facts`` name, created on first sight; None when there is none.
 
     The Record action and the recording status callback both carry it, in either order
     and possibly twice, so the RecordingSid decides.
     """
-    sid = params.get("RecordingSid", "")
+    if facts is None:
+        return None
+    sid = facts.sid
     if not (sid.startswith("RE") and 2 < len(sid) <= 34):
         return None
     recording = _locked(session, sid)
@@ -43,16 +38,16 @@ def attach(
             sid=sid,
             call_id=call.id,
             kind=kind,
-            twilio_url=(params.get("RecordingUrl") or None),
-            duration_s=duration_of(params),
+            twilio_url=facts.url,
+            duration_s=facts.duration_s or 0,
             state=RecordingState.PENDING,
             created_at=now,
         )
         recording = add_unless_exists(session, recording, lambda: _locked(session, sid))
-    if recording.twilio_url is None and params.get("RecordingUrl"):
-        recording.twilio_url = params["RecordingUrl"][:300]
-    if params.get("RecordingDuration"):
-        recording.duration_s = max(recording.duration_s, duration_of(params))
+    if recording.twilio_url is None and facts.url:
+        recording.twilio_url = facts.url[:300]
+    if facts.duration_s is not None:
+        recording.duration_s = max(recording.duration_s, facts.duration_s)
     return recording
 
 

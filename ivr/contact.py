@@ -7,13 +7,14 @@ make a valid number.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from twilio.twiml.voice_response import VoiceResponse
 
 from calllog.phones import parse_keypad
 from ivr import twiml
-from ivr.http import Turn
-from ivr.navigation import urls
+from ivr.menu import gather_urls
+from ivr.turn import Turn
 from ivr.twiml import Prompt
 
 CONTACT_TRIES = 2
@@ -21,20 +22,20 @@ CONTACT_TRIES = 2
 
 def ask_number(
     turn: Turn,
-    endpoint: str,
+    view: Callable[..., Any],
     *,
     prompt: str = "contact_ask",
     before: tuple[Prompt, ...] = (),
     attempt: int = 1,
     **values: object,
 ) -> VoiceResponse:
-    """Ask for a number on the keypad; ``endpoint`` gets it with ``attempt`` and ``values``."""
+    """Ask for a number on the keypad; ``view`` gets it with ``attempt`` and ``values``."""
     return twiml.ask(
         turn.speaker,
         prompt,
         before=before,
         num_digits=None,
-        **urls(endpoint, attempt=attempt, **values),
+        **gather_urls(turn, view, attempt=attempt, **values),
     )
 
 
@@ -42,13 +43,13 @@ def typed_number(turn: Turn) -> str | None:
     """The E.164 number typed, or None when it is not a valid Russian number."""
     digits = turn.digits
     number = parse_keypad(digits) if digits.isdigit() else None
-    turn.event("contact_typed" if number else "contact_invalid")
+    turn.log.event("contact_typed" if number else "contact_invalid")
     return number
 
 
 def number_step(
     turn: Turn,
-    endpoint: str,
+    view: Callable[..., Any],
     *,
     accept: Callable[[str], VoiceResponse],
     give_up: Callable[[], VoiceResponse],
@@ -57,7 +58,7 @@ def number_step(
 ) -> VoiceResponse:
     """What follows a typed number: ``accept`` it, ask once more, or ``give_up``.
 
-    ``endpoint`` and ``values`` are where the second try is posted, as for :func:`ask_number`.
+    ``view`` and ``values`` are where the second try is posted, as for :func:`ask_number`.
     """
     number = typed_number(turn)
     if number is not None:
@@ -66,7 +67,7 @@ def number_step(
     if attempt < CONTACT_TRIES:
         return ask_number(
             turn,
-            endpoint,
+            view,
             prompt=prompt,
             before=("contact_retry", "try_again"),
             attempt=attempt + 1,

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from office import get_office
+from calllog.office import get_office
 from simulator.call import Call
 from simulator.simulator import Simulator
 from simulator.terminal import run_interactive

@@ -22,6 +22,7 @@ from models import (
     StaffRole,
 )
 from tests.conftest import LINE, MOBILE, OPEN_TIME, PERM
+from twilio_turn.form import call_facts, recording_facts
 
 LANDLINE = "+73422123456"
 OTHER_MOBILE = "+79125550011"
@@ -54,7 +55,7 @@ def supervisor(auth):
 
 def start_call(session, now: datetime, caller: str = MOBILE) -> Call:
     params = {"CallSid": "CA" + uuid.uuid4().hex, "From": caller, "To": LINE}
-    return calls.start_call(session, params, LINE, now)[0]
+    return calls.start_call(session, call_facts(params), LINE, now)[0]
 
 
 def make_appeal(app, now=OPEN_TIME, topic="housing", phone=MOBILE, recording=False):
@@ -66,7 +67,9 @@ def make_appeal(app, now=OPEN_TIME, topic="housing", phone=MOBILE, recording=Fal
         )
         if recording:
             params = {"RecordingSid": "RE" + "a" * 32, "RecordingDuration": "42"}
-            recordings.attach(session, call, params, RecordingKind.MESSAGE, now).appeal = appeal
+            recordings.attach(
+                session, call, recording_facts(params), RecordingKind.MESSAGE, now
+            ).appeal = appeal
         session.commit()
         return appeal.number, call.sid
 

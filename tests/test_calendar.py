@@ -4,7 +4,7 @@ from pathlib import Path
 import holidays
 import pytest
 
-from ivr.calendar import DayKind, ProductionCalendar
+from calllog.calendar import DayKind, ProductionCalendar
 
 
 @pytest.fixture(scope="module")

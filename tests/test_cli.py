@@ -21,13 +21,13 @@ import db
 import models
 import settings
 from app import create_app
-from calllog import spool
 from calllog.migrate import alembic_config
 from calllog.staff import password_matches
 from clock import FixedClock
 from models import ApiToken, Appeal, Call, ReceptionSession, Slot, StaffRole, StaffUser
 from tests.conftest import BASE_URL, LINE, MOBILE, PERM
 from tests.fakes import FakeTwilioHttp
+from twilio_turn import spool
 
 DEFAULT_LINES = ("+73422368229", "+73422368458", "+73422367992")
 LOCAL_PN = {number: f"PN{index:032d}" for index, number in enumerate(DEFAULT_LINES, 1)}

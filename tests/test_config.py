@@ -166,8 +166,8 @@ def test_environment_variables_configure_the_app(
     assert office.staff_phones == ("+79120000003", "+79120000004")
     assert str(office.clock.tz) == "Europe/Moscow"
     assert str(office.hours.tz) == "Europe/Moscow"
-    assert office.speaker.voice == "Polly.Maxim"
-    assert office.speaker.speech_input is True
+    assert app.extensions["speaker"].voice == "Polly.Maxim"
+    assert app.extensions["speaker"].speech_input is True
 
 
 def test_a_mapping_overrides_the_environment(
@@ -197,7 +197,7 @@ def test_a_mapping_overrides_the_environment(
     assert app.config["TRUSTED_PROXY_HOPS"] == 0
     office = app.extensions["office"]
     assert str(office.clock.tz) == "Asia/Yekaterinburg"
-    assert office.speaker.voice == "Polly.Tatyana"
+    assert app.extensions["speaker"].voice == "Polly.Tatyana"
     assert office.staff_phones == ("+79120000005",)
 
 
@@ -210,7 +210,7 @@ def test_unset_settings_take_the_documented_defaults(tmp_path: Path) -> None:
         "+73422367992",
     ]
     assert str(office.clock.tz) == "Asia/Yekaterinburg"
-    assert office.speaker.voice == "Polly.Tatyana"
+    assert app.extensions["speaker"].voice == "Polly.Tatyana"
     assert (
         app.config["DATABASE_URL"]
         == f"sqlite:///{settings.ROOT / 'instance' / 'reception.sqlite3'}"

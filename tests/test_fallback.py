@@ -8,10 +8,10 @@ from xml.etree import ElementTree
 import pytest
 import sqlalchemy as sa
 
-from calllog import spool
-from calllog.recovery import replay_spool
 from models import Appeal, Call, Callback, CallOutcome, Recording
 from tests.conftest import LINE, MOBILE, call_form, database_down, new_call_sid
+from twilio_turn import spool
+from twilio_turn.replay import replay_spool
 
 
 def message_form(sid: str, recording_sid: str, seconds: int, **extra: str) -> dict[str, str]:

@@ -3,8 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.calendar import ProductionCalendar
-from ivr.hours import DEFAULT_WEEK, OfficeHours
+from calllog.calendar import ProductionCalendar
+from calllog.hours import DEFAULT_WEEK, OfficeHours
 
 PERM = ZoneInfo("Asia/Yekaterinburg")
 

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from calllog.lines import DEFAULT_LINES, Line, line_for, match_line, parse_lines
+from twilio_turn.form import call_facts
 
 LINES = (
     Line("+73422368229", "общественную приёмную", ("+14155550100",)),
@@ -139,7 +140,7 @@ def test_parse_lines_errors(spec: str, message: str) -> None:
     ],
 )
 def test_match_line(params: dict[str, str], number: str) -> None:
-    assert match_line(LINES, params) == number
+    assert match_line(LINES, call_facts(params)) == number
 
 
 @pytest.mark.parametrize(
@@ -159,11 +160,11 @@ def test_match_line(params: dict[str, str], number: str) -> None:
     ],
 )
 def test_match_line_unknown_falls_back_to_to(params: dict[str, str], number: str) -> None:
-    assert match_line(LINES, params) == number
+    assert match_line(LINES, call_facts(params)) == number
 
 
 def test_match_line_defaults() -> None:
-    assert match_line(DEFAULT_LINES, {"To": "+7 342 236-84-58"}) == "+73422368458"
+    assert match_line(DEFAULT_LINES, call_facts({"To": "+7 342 236-84-58"})) == "+73422368458"
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from models import (
     StaffRole,
 )
 from tests.conftest import LINE, MOBILE, OPEN_TIME, form_token
+from twilio_turn.form import call_facts, recording_facts
 
 LANDLINE = "+73422123456"
 
@@ -44,7 +45,7 @@ def appeal(records, clock):
             call = None
             if channel is AppealChannel.PHONE:
                 params = {"CallSid": "CA" + uuid.uuid4().hex, "From": phone or "", "To": LINE}
-                call = calls.start_call(session, params, LINE, now)[0]
+                call = calls.start_call(session, call_facts(params), LINE, now)[0]
             made = appeals.create_appeal(
                 session, topic=topic, channel=channel, phone=phone, now=now, call=call
             )
@@ -53,7 +54,9 @@ def appeal(records, clock):
                 appeals.change_status(session, made, step, "", now, "staff:someone")
             if recording is not None:
                 params = {"RecordingSid": "RE" + uuid.uuid4().hex, "RecordingDuration": "42"}
-                saved = recordings.attach(session, call, params, RecordingKind.MESSAGE, now)
+                saved = recordings.attach(
+                    session, call, recording_facts(params), RecordingKind.MESSAGE, now
+                )
                 saved.appeal = made
                 saved.state = recording
             session.commit()

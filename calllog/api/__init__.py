@@ -17,10 +17,10 @@ from werkzeug.exceptions import HTTPException
 
 from calllog import audit, call_queries
 from calllog.call_queries import encode_cursor
+from calllog.office import get_office
 from calllog.tokens import verify_token
 from db import get_session
 from models import ApiToken, StaffRole
-from office import get_office
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

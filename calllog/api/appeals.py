@@ -20,10 +20,10 @@ from calllog.api import (
 )
 from calllog.appeal_queries import AppealFilters, Deadline
 from calllog.appeal_queries import appeals_query as appeals_matching
+from calllog.office import get_office
 from calllog.serialize import appeal_json
 from db import get_session
 from models import Appeal, AppealStatus, StaffRole
-from office import get_office
 
 STATUSES = [status.value for status in AppealStatus]
 NOTE_MAX = 400

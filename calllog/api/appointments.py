@@ -9,9 +9,9 @@ from flask import Response, abort, jsonify
 from sqlalchemy import orm
 
 from calllog.api import bp, choice, day_start, keyset_page, local_date
+from calllog.office import get_office
 from calllog.serialize import appointment_json
 from models import Appointment, AppointmentStatus, Slot
-from office import get_office
 
 STATUSES = [status.value for status in AppointmentStatus]
 

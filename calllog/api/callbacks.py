@@ -8,10 +8,10 @@ from sqlalchemy import orm
 
 from calllog import callbacks as service
 from calllog.api import actor, bp, choice, json_body, keyset_page, require_role, text_field
+from calllog.office import get_office
 from calllog.serialize import callback_json
 from db import MAX_ROW_ID, get_session
 from models import AttemptResult, Callback, CallbackStatus, StaffRole
-from office import get_office
 
 STATUSES = [status.value for status in CallbackStatus]
 RESULTS = [result.value for result in AttemptResult]

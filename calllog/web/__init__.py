@@ -18,11 +18,11 @@ from flask_wtf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
+from calllog.office import get_office
 from calllog.phones import national
 from db import MAX_ROW_ID, get_session
 from ivr.speech import plural
 from models import StaffRole, StaffUser
-from office import get_office
 
 bp = Blueprint(
     "staff",

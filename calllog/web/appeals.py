@@ -21,12 +21,12 @@ from calllog import appeals as service
 from calllog.api import decode_cursor, encode_cursor
 from calllog.appeal_queries import AppealFilters, Deadline, appeals_query, day_bounds
 from calllog.audit import record
+from calllog.office import get_office
 from calllog.web import actor, bp, role_required
 from calllog.web.forms import StaffForm, options
 from calllog.web.labels import APPEAL_CHANNELS, APPEAL_STATUSES
 from db import get_session
 from models import Appeal, AppealStatus, StaffRole
-from office import get_office
 
 PAGE_SIZE = 50
 DEADLINES = {

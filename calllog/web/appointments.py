@@ -27,6 +27,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from calllog import booking
 from calllog.audit import record
+from calllog.office import get_office
 from calllog.phones import national, parse_keypad
 from calllog.web import actor, bp, role_required
 from calllog.web.forms import printable, strip
@@ -44,7 +45,6 @@ from models import (
     Slot,
     StaffRole,
 )
-from office import get_office
 
 NOTE_MAX = 200
 BOOK_ACTION = "book"

@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from calllog.office import get_office
 from calllog.staff import sign_in
 from calllog.web import bp
 from db import get_session
-from office import get_office
 
 
 class SignInForm(FlaskForm):

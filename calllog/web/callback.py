@@ -26,15 +26,15 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from calllog import callbacks as service
 from calllog.audit import record
 from calllog.calls import FINAL_STATUSES
+from calllog.office import get_office
 from calllog.phones import national, parse_keypad, to_e164
 from calllog.twilio_rest import twilio_client
 from calllog.web import actor, bp, role_required
 from calllog.web.callbacks import template_helpers
 from calllog.web.forms import printable, strip
 from db import get_session
-from ivr.http import public_url
 from models import AttemptResult, Callback, CallbackStatus, StaffRole, StaffUser
-from office import get_office
+from twilio_turn.urls import click_to_call_urls
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +193,7 @@ def click_to_call(callback_id: int) -> Any:
         placed = twilio_client().calls.create(
             to=phone,
             from_=line,
-            url=public_url("webhooks.callback_bridge", callback=callback_id),
-            status_callback=public_url("webhooks.call_status"),
+            **click_to_call_urls(callback_id),
             status_callback_event=["completed"],
         )
     except (TwilioException, RuntimeError, requests.RequestException) as error:

@@ -15,11 +15,11 @@ from werkzeug.routing import IntegerConverter
 
 from calllog import callbacks as service
 from calllog.audit import record
+from calllog.office import get_office
 from calllog.web import actor, bp, role_required
 from calllog.web.labels import ATTEMPT_RESULTS, CALLBACK_REASONS, CALLBACK_STATUSES, label
 from db import get_session
 from models import Call, Callback, CallbackAttempt, CallbackStatus, StaffRole
-from office import get_office
 
 LIMIT = 200
 STATUS_TABS = (

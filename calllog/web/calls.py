@@ -30,6 +30,7 @@ from calllog.call_queries import (
     calls_query,
     decode_cursor,
 )
+from calllog.office import Office, get_office
 from calllog.phones import CallerKind, national
 from calllog.web import actor, bp, role_required
 from calllog.web.labels import (
@@ -51,7 +52,6 @@ from models import (
     Slot,
     StaffRole,
 )
-from office import Office, get_office
 
 PAGE_SIZE = 50
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import render_template
 
+from calllog.office import get_office
 from calllog.today import today as today_figures
 from calllog.web import bp
 from db import get_session
-from office import get_office
 
 
 @bp.get("/")

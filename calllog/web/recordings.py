@@ -21,12 +21,12 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wsgi import wrap_file
 
 from calllog import audit
+from calllog.office import get_office
 from calllog.recording_copies import app_storage
 from calllog.storage import MissingObject, StorageError
 from calllog.web import actor, bp, role_required
 from db import get_session
 from models import AuditEntry, Recording, RecordingState, StaffRole
-from office import get_office
 
 log = logging.getLogger(__name__)
 

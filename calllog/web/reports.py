@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import abort, render_template, request
 
+from calllog.office import get_office
 from calllog.phones import national
 from calllog.reports import summary
 from calllog.web import bp, role_required
@@ -13,7 +14,6 @@ from calllog.web.charts import bars, calls_per_day
 from calllog.web.labels import APPEAL_STATUSES, OUTCOMES, label
 from db import get_session
 from models import StaffRole
-from office import get_office
 
 
 def _date_arg(name: str, default: date) -> date:

@@ -12,12 +12,12 @@ import xml.etree.ElementTree as ET
 import pytest
 import sqlalchemy as sa
 
-from calllog import spool
-from calllog.recovery import replay_spool
 from models import Appeal, Appointment, Call, CallOutcome, Recording, RecordingKind
 from simulator import Call as SimulatedCall
 from tests.conftest import LINE, MOBILE, database_down
 from tests.reliability.driver import answer_problem
+from twilio_turn import spool
+from twilio_turn.replay import replay_spool
 
 THURSDAY_10 = "2026-12-03T10:00:00+05:00"
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import time
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.hours import OfficeHours
-from ivr.http import Turn
-from ivr.navigation import main_menu
+from ivr.branch import Branch
+from ivr.menu import main_menu
 from ivr.speech import datetime_words, number_words
+from ivr.turn import Turn
 from ivr.twiml import Prompt
-from models import CallOutcome, ReceptionSession
+from models import CallOutcome
+
+if TYPE_CHECKING:
+    from calllog.hours import OfficeHours
 
 OUTREACH_DAYS = 30
 OUTREACH_SHOWN = 3
@@ -21,11 +24,23 @@ FROM_DAY = ("понедельника", "вторника", "среды", "че�
 TO_DAY = ("понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье")
 ON_DAY = tuple(f"во {day}" if day == "вторник" else f"в {day}" for day in TO_DAY)
 
+branch = Branch(
+    "info",
+    key="4",
+    prompts={
+        "info_address": (),
+        "info_hours": {"hours"},
+        "info_outreach": {"receptions"},
+        "info_no_outreach": (),
+    },
+)
 
+
+@branch.entry
 def start(turn: Turn) -> VoiceResponse:
     """Key 4: the address, the hours, the next outreach receptions."""
-    turn.outcome(CallOutcome.INFO)
-    turn.event("info")
+    turn.log.outcome(CallOutcome.INFO)
+    turn.log.event("info")
     prompts: list[Prompt] = [
         "info_address",
         ("info_hours", {"hours": hours_words(turn.office.hours)}),
@@ -39,18 +54,11 @@ def start(turn: Turn) -> VoiceResponse:
 
 
 def upcoming_outreach(turn: Turn) -> list[str]:
-    sessions = turn.session.scalars(
-        sa.select(ReceptionSession)
-        .where(
-            ReceptionSession.outreach,
-            ReceptionSession.starts_at >= turn.now,
-            ReceptionSession.starts_at < turn.now + timedelta(days=OUTREACH_DAYS),
-        )
-        .order_by(ReceptionSession.starts_at)
-        .limit(OUTREACH_SHOWN)
-    )
     tz = turn.office.clock.tz
-    return [f"{datetime_words(s.starts_at.astimezone(tz))}, {s.place}" for s in sessions]
+    return [
+        f"{datetime_words(starts_at.astimezone(tz))}, {place}"
+        for starts_at, place in turn.schedule.upcoming_outreach(OUTREACH_DAYS, OUTREACH_SHOWN)
+    ]
 
 
 def hours_words(hours: OfficeHours) -> str:

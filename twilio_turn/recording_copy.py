@@ -1,7 +1,7 @@
 """After Twilio's recording status callback: copy the recording home without holding up Twilio.
 
-A callback view calls :func:`copy_after_commit`; once its transaction is committed,
-:func:`copy_soon` runs the :class:`~calllog.recording_copies.Copier` after the response has
+Once a recording callback's transaction is committed, the adapter calls :func:`copy_soon`,
+which runs the :class:`~calllog.recording_copies.Copier` after the response has
 been sent (``RECORDINGS_COPY``), and a recording Twilio reports as failed is flagged for staff.
 """
 
@@ -10,20 +10,20 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import Flask, after_this_request, current_app
 from sqlalchemy import orm
 
 from calllog.events import add_event
+from calllog.facts import RecordingFacts
+from calllog.office import get_office
 from calllog.recording_copies import Copier
 from calllog.recording_media import RECORDING_SID
 from db import get_session
 from models import Recording, RecordingState
-from office import get_office
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
@@ -33,26 +33,14 @@ log = logging.getLogger(__name__)
 COPY_MODES = ("after_response", "inline", "off")
 
 
-class HasAfterCommit(Protocol):
-    params: dict[str, str]
-    after_commit: list[Callable[[], object]]
-
-
-def copy_after_commit(turn: HasAfterCommit) -> None:
-    """Called by a recording status callback view: copy the recording once committed."""
-    params = dict(turn.params)
-    turn.after_commit.append(lambda: copy_soon(params))
-
-
-def copy_soon(params: Mapping[str, str]) -> None:
+def copy_soon(recording: RecordingFacts) -> None:
     """After the callback's commit: copy the recording it names, without holding up Twilio.
 
     ``after_response`` runs the copy once the response has been sent (werkzeug's
     ``call_on_close``), ``inline`` runs it now (tests, demos), ``off`` leaves it to
     ``recordings sync``. A callback saying ``failed`` flags the recording for staff.
     """
-    sid = params.get("RecordingSid", "")
-    status = params.get("RecordingStatus", "")
+    sid, status = recording.sid, recording.status
     if not RECORDING_SID.fullmatch(sid) or status not in ("completed", "failed"):
         return
     mode = str(current_app.config["RECORDINGS_COPY"]).strip().lower()

@@ -8,72 +8,85 @@ caller ID is unusable, and a callback is queued.
 
 from __future__ import annotations
 
-from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from calllog.phones import national_digits
 from ivr import contact, twiml
-from ivr.http import Turn, call_params, call_view, public_url, twiml_response
-from ivr.navigation import main_menu
+from ivr.branch import Branch
+from ivr.menu import main_menu
 from ivr.speech import phone_words
+from ivr.turn import Leg, Turn
 from models import CallOutcome
-from office import get_office
 
 ACCEPT_KEY = "1"
 REASONS = frozenset({"person_out_of_hours", "person_no_answer"})
 
+branch = Branch(
+    "person",
+    key="0",
+    prompts={
+        "person_connecting": (),
+        "person_busy": (),
+        "person_closed": (),
+        "person_callback": {"phone"},
+        "person_ask_number": (),
+        "person_screen": (),
+    },
+)
 
+
+@branch.entry
 def start(turn: Turn) -> VoiceResponse:
     """Key 0 (in any submenu too): ring the staff, or arrange a callback."""
-    turn.event("person")
+    turn.log.event("person")
     office = turn.office
     if not office.hours.is_open(turn.now) or not office.staff_phones:
         return callback_instead(turn, "person_closed", "person_out_of_hours")
-    turn.event("dial", str(len(office.staff_phones)))
+    turn.log.event("dial", str(len(office.staff_phones)))
     return twiml.dial_staff(
         turn.speaker,
         office.staff_phones,
-        action=public_url("webhooks.person_dialled"),
-        screen=public_url("webhooks.person_screen"),
+        action=turn.url(dialled),
+        screen=turn.url(screen),
     )
 
 
-@call_view
+@branch.answer("/person/dialled")
 def dialled(turn: Turn) -> VoiceResponse:
     """The Dial action: a staff member took the call, or nobody did."""
-    status = turn.params.get("DialCallStatus", "")
-    turn.event("dial_result", status[:20])
+    status = turn.dial_status
+    turn.log.event("dial_result", status[:20])
     if status == "completed":
-        turn.outcome(CallOutcome.TRANSFERRED)
+        turn.log.outcome(CallOutcome.TRANSFERRED)
         return twiml.goodbye(turn.speaker)
     return callback_instead(turn, "person_busy", "person_no_answer")
 
 
 def callback_instead(turn: Turn, why: str, reason: str) -> VoiceResponse:
     """Promise a callback in working hours, asking for a number if there is none."""
-    if turn.call.caller is None:
+    if turn.caller is None:
         return contact.ask_number(
-            turn, "webhooks.person_number", prompt="person_ask_number", before=(why,), reason=reason
+            turn, number_typed, prompt="person_ask_number", before=(why,), reason=reason
         )
-    return promise(turn, turn.call.caller, reason, before=why)
+    return promise(turn, turn.caller, reason, before=why)
 
 
 def promise(turn: Turn, phone: str, reason: str, before: str | None = None) -> VoiceResponse:
-    turn.request_callback(reason, phone=phone)
-    turn.outcome(CallOutcome.CALLBACK_REQUESTED)
+    turn.log.request_callback(reason, phone=phone)
+    turn.log.outcome(CallOutcome.CALLBACK_REQUESTED)
     spoken = phone_words(national_digits(phone))
     prompts = (*([before] if before else []), ("person_callback", {"phone": spoken}))
     return twiml.goodbye(turn.speaker, *prompts)
 
 
-@call_view
+@branch.answer("/person/number")
 def number_typed(turn: Turn) -> VoiceResponse:
-    reason = request.args.get("reason", "")
+    reason = turn.text_arg("reason")
     if reason not in REASONS:
         reason = "person_out_of_hours"
     return contact.number_step(
         turn,
-        "webhooks.person_number",
+        number_typed,
         accept=lambda number: promise(turn, number, reason),
         give_up=lambda: main_menu(turn, "contact_failed"),
         prompt="person_ask_number",
@@ -81,18 +94,16 @@ def number_typed(turn: Turn) -> VoiceResponse:
     )
 
 
-def screen() -> Response:
+@branch.leg("/person/screen")
+def screen(leg: Leg) -> VoiceResponse:
     """The staff member's leg: asked to press 1. Nothing is logged for this leg."""
-    call_params()
-    return twiml_response(
-        twiml.screen(get_office().speaker, action=public_url("webhooks.person_accept"))
-    )
+    return twiml.screen(leg.speaker, action=leg.url(accept))
 
 
-def accept() -> Response:
+@branch.leg("/person/accept")
+def accept(leg: Leg) -> VoiceResponse:
     """``1`` connects the caller (an empty answer bridges the call); anything else hangs up."""
-    params = call_params()
     response = VoiceResponse()
-    if params.get("Digits") != ACCEPT_KEY:
+    if leg.digits != ACCEPT_KEY:
         response.hangup()
-    return twiml_response(response)
+    return response

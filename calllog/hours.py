@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ivr.calendar import DayKind, ProductionCalendar
+from calllog.calendar import DayKind, ProductionCalendar
 
 DEFAULT_TZ = ZoneInfo("Asia/Yekaterinburg")
 

@@ -1,4 +1,4 @@
-"""The reception as the running application sees it: lines, hours, voice and clock."""
+"""The reception as the running application sees it: lines, hours, topics and clock."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 
+from calllog.calendar import ProductionCalendar
+from calllog.hours import OfficeHours
 from calllog.lines import Line, line_for, parse_lines
 from calllog.phones import parse_caller
 from clock import Clock
-from ivr.calendar import ProductionCalendar
-from ivr.hours import OfficeHours
-from ivr.prompts import Catalogue
-from ivr.twiml import Speaker
 from settings import ConfigError
 
 Topic = tuple[str, str]
@@ -36,7 +34,6 @@ DEFAULT_TOPICS: tuple[Topic, ...] = (
 class Office:
     lines: tuple[Line, ...]
     hours: OfficeHours
-    speaker: Speaker
     clock: Clock
     staff_phones: tuple[str, ...]
     topics: tuple[Topic, ...] = DEFAULT_TOPICS
@@ -54,13 +51,11 @@ class Office:
             hours = OfficeHours.from_config(
                 config["OFFICE_HOURS"], config["TZ_NAME"], ProductionCalendar.from_file()
             )
-            catalogue = Catalogue.load(config["PROMPTS_FILE"])
         except ValueError as error:
             raise ConfigError(str(error)) from error
         return cls(
             lines=lines,
             hours=hours,
-            speaker=Speaker(catalogue, config["VOICE"], config["SPEECH_INPUT"]),
             clock=Clock(tz),
             staff_phones=_staff_phones(config["STAFF_PHONES"]),
             topics=_topics(config["APPEAL_TOPICS"]),

@@ -11,14 +11,12 @@ here rather than taken from the citizens' prompt catalogue.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import request
 from twilio.twiml.voice_response import VoiceResponse
 
-from calllog import callbacks
-from calllog.phones import to_e164
-from ivr.http import Turn, call_view, public_url
-from models import AttemptResult, Callback, CallbackStatus, StaffUser
+from calllog.lines import line_for
+from ivr.branch import Branch
+from ivr.turn import Callback, Turn
+from models import AttemptResult, CallbackStatus
 
 DIAL_TIMEOUT_S = 30
 NOTE = "звонок из приложения"
@@ -42,29 +40,33 @@ SUMMARIES = {
 NOT_RECORDED = "Звонок завершён."
 ACTOR_MAX_LENGTH = 100
 
+branch = Branch("callback_bridge")
 
-@call_view
+
+@branch.answer("/callback/bridge")
 def bridge(turn: Turn) -> VoiceResponse:
     """The operator answered: connect them with the citizen, from the reception's line."""
     callback = _callback(turn)
     if callback is None:
-        turn.event("callback_bridge", "not found")
+        turn.log.event("callback_bridge", "not found")
         return _say_and_hang_up(turn, NOT_FOUND)
     line = _line(turn, callback)
-    callbacks.adopt_outbound(turn.call, callback, line)
+    turn.callbacks.adopt(callback, line)
     if callback.status is not CallbackStatus.PENDING:
-        turn.event("callback_bridge", callback.status.value)
+        turn.log.event("callback_bridge", callback.status.value)
         return _say_and_hang_up(turn, CLOSED)
-    turn.event("callback_bridge", f"callback {callback.id}")
+    turn.log.event("callback_bridge", f"callback {callback.id}")
     values: dict[str, object] = {"callback": callback.id}
-    actor = callbacks.dialled_by(turn.call) or _operator_by_phone(turn)
+    actor = turn.callbacks.placed_by() or (
+        turn.callbacks.operator_by_phone(turn.called) if turn.called else None
+    )
     if actor:
         values["actor"] = actor
     response = VoiceResponse()
     turn.speaker.say_text(response, CONNECTING)
     dial = response.dial(
         caller_id=line,
-        action=public_url("webhooks.callback_dialled", **values),
+        action=turn.url(dialled, **values),
         method="POST",
         timeout=DIAL_TIMEOUT_S,
     )
@@ -72,70 +74,41 @@ def bridge(turn: Turn) -> VoiceResponse:
     return response
 
 
-@call_view
+@branch.answer("/callback/dialled")
 def dialled(turn: Turn) -> VoiceResponse:
     """The Dial action: record how the call to the citizen went, once per call."""
-    status = turn.params.get("DialCallStatus", "")[:20]
-    turn.event("dial_result", status)
+    status = turn.dial_status[:20]
+    turn.log.event("dial_result", status)
     result = RESULTS.get(status)
     callback = _callback(turn, lock=True)
-    if callback is None or result is None or not _record(turn, callback, result):
+    if (
+        callback is None
+        or result is None
+        or not turn.callbacks.record_attempt(callback, result, _actor_arg(turn), NOTE)
+    ):
         return _say_and_hang_up(turn, NOT_RECORDED)
     return _say_and_hang_up(turn, SUMMARIES[callback.status])
 
 
-def _record(turn: Turn, callback: Callback, result: AttemptResult) -> bool:
-    """Record the attempt unless the item was closed meanwhile or Twilio retried."""
-    if callback.status is not CallbackStatus.PENDING:
-        return False
-    if any(attempt.call_id == turn.call.id for attempt in callback.attempts):
-        return False
-    callbacks.record_attempt(
-        turn.session,
-        callback,
-        result,
-        turn.now,
-        turn.office.hours.next_working_day_start(turn.now),
-        note=NOTE,
-        actor=_actor_arg(),
-        call=turn.call,
-    )
-    return True
-
-
 def _callback(turn: Turn, *, lock: bool = False) -> Callback | None:
-    raw = request.args.get("callback", "")
+    raw = turn.text_arg("callback")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         return None
-    query = sa.select(Callback).where(Callback.id == int(raw))
-    if lock:
-        query = query.with_for_update(of=Callback)
-    return turn.session.scalar(query)
+    return turn.callbacks.find(int(raw), lock=lock)
 
 
 def _line(turn: Turn, callback: Callback) -> str:
     """The line the citizen sees calling: the one Twilio called the operator from."""
-    office = turn.office
-    for candidate in (turn.params.get("From"), turn.call.line):
-        line = office.line(candidate or "")
+    lines = turn.office.lines
+    for candidate in (turn.from_number, turn.line):
+        line = line_for(lines, candidate or "")
         if line is not None:
             return line.number
-    return callbacks.callback_line(callback, office.lines)
+    return turn.callbacks.line_of(callback)
 
 
-def _operator_by_phone(turn: Turn) -> str | None:
-    """Who placed the call when the page has not logged it yet: the staff member called."""
-    phone = to_e164(turn.params.get("To"))
-    if phone is None:
-        return None
-    logins = turn.session.scalars(
-        sa.select(StaffUser.login).where(StaffUser.phone == phone, StaffUser.active).limit(2)
-    ).all()
-    return f"staff:{logins[0]}" if len(logins) == 1 else None
-
-
-def _actor_arg() -> str | None:
-    actor = "".join(ch for ch in request.args.get("actor", "") if ch.isprintable()).strip()
+def _actor_arg(turn: Turn) -> str | None:
+    actor = "".join(ch for ch in turn.text_arg("actor", 400) if ch.isprintable()).strip()
     return actor[:ACTOR_MAX_LENGTH] or None
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from calllog import calls, spool
+from calllog import calls
 from calllog.lines import match_line
 from calllog.messages import save_message, save_name
+from calllog.office import get_office
 from db import get_session
-from office import get_office
+from twilio_turn import spool
+from twilio_turn.form import call_facts, recording_facts
 
 log = logging.getLogger(__name__)
 
@@ -23,19 +25,20 @@ def apply_entry(entry: spool.Entry) -> None:
     office = get_office()
     session = get_session()
     now = entry.received_at.astimezone(office.clock.tz)
+    facts, recording = call_facts(entry.params), recording_facts(entry.params)
     try:
         if entry.kind == "message":
-            save_message(session, office, entry.params, now)
+            save_message(session, office, facts, recording, now)
         elif entry.kind == "appeal":
-            save_message(session, office, entry.params, now, topic=entry.args.get("topic"))
+            topic = entry.args.get("topic")
+            save_message(session, office, facts, recording, now, topic=topic)
         elif entry.kind == "name":
-            save_name(session, office, entry.params, now, entry.args.get("appointment"))
+            appointment = entry.args.get("appointment")
+            save_name(session, office, facts, recording, now, appointment)
         elif entry.kind == "status":
-            call, _ = calls.start_call(
-                session, entry.params, match_line(office.lines, entry.params), now
-            )
+            call, _ = calls.start_call(session, facts, match_line(office.lines, facts), now)
             due = office.hours.next_working_time(now)
-            calls.apply_status(session, call, entry.params, now, due)
+            calls.apply_status(session, call, facts, now, due)
         else:
             raise ValueError(f"unknown spool entry kind {entry.kind!r}")
         session.commit()

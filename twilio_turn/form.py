@@ -1,0 +1,113 @@
+"""Each webhook's form, read once into a typed :class:`Webhook`.
+
+This is the one place that knows Twilio's field names. Control characters (NUL above
+all, which PostgreSQL refuses in text) carry nothing a caller said; they are dropped once
+the signature has been checked. A request without a well-formed ``CallSid`` or with an
+overlong field is not one Twilio sends for our TwiML: 400.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from calllog.facts import CallFacts, RecordingFacts
+from ivr.speech_input import keys_from_speech
+
+CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
+MAX_FIELD_LENGTH = 2000
+MAX_DIGITS = 40
+CONTROL_CHARACTERS = dict.fromkeys([*range(32), 127])
+HANGUP = "hangup"  # Twilio's Digits on a Record action after the caller hung up
+
+
+class NotAWebhook(ValueError):
+    """The form is not one Twilio sends for a call."""
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """One webhook of a call: who, which line, and what the caller just did."""
+
+    call: CallFacts
+    digits: str = ""  # keys pressed (or said); "" on a Gather's no-input fall-through
+    hung_up: bool = False
+    dial_status: str = ""
+    recording: RecordingFacts | None = None
+    form: Mapping[str, str] = field(default_factory=dict)  # as received, for the spool
+
+
+def clean(raw: Mapping[str, str]) -> dict[str, str]:
+    """The form without control characters; :class:`NotAWebhook` when it is not a call's."""
+    form = {key: value.translate(CONTROL_CHARACTERS) for key, value in raw.items()}
+    if not CALL_SID.fullmatch(form.get("CallSid", "")):
+        raise NotAWebhook("CallSid missing or malformed")
+    if any(len(value) > MAX_FIELD_LENGTH for value in form.values()):
+        raise NotAWebhook("field too long")
+    return form
+
+
+def parse(raw: Mapping[str, str], *, timed_out: bool = False) -> Webhook:
+    """Read a call's webhook; ``timed_out`` marks a Gather's no-input fall-through (our
+    ``?timeout=1``), which carries no keys whatever its form says."""
+    form = clean(raw)
+    digits = "" if timed_out else keys_pressed(form)
+    return Webhook(
+        call=call_facts(form),
+        digits=digits,
+        hung_up=form.get("Digits") == HANGUP,
+        dial_status=form.get("DialCallStatus", ""),
+        recording=recording_facts(form),
+        form=form,
+    )
+
+
+def keys_pressed(form: Mapping[str, str]) -> str:
+    digits = form.get("Digits", "")[:MAX_DIGITS]
+    if not digits and form.get("SpeechResult"):
+        digits = keys_from_speech(form["SpeechResult"])
+    return digits
+
+
+def call_facts(form: Mapping[str, str]) -> CallFacts:
+    return CallFacts(
+        sid=form.get("CallSid", ""),
+        from_raw=form.get("From"),
+        to=form.get("To"),
+        called=form.get("Called"),
+        forwarded_from=form.get("ForwardedFrom"),
+        direction=form.get("Direction") or "inbound",
+        status=form.get("CallStatus", ""),
+        sequence=_count(form.get("SequenceNumber")),
+        duration_s=_count(form.get("CallDuration")),
+    )
+
+
+def recording_facts(form: Mapping[str, str]) -> RecordingFacts | None:
+    """The recording a Record action or a recording callback names; None without one."""
+    sid = form.get("RecordingSid", "")
+    if not sid:
+        return None
+    duration = form.get("RecordingDuration")
+    return RecordingFacts(
+        sid=sid,
+        url=form.get("RecordingUrl") or None,
+        duration_s=_seconds(duration) if duration else None,
+        status=form.get("RecordingStatus", ""),
+    )
+
+
+def _count(value: str | None) -> int | None:
+    try:
+        number = int(value) if value is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and 0 <= number < 2**31 else None
+
+
+def _seconds(value: str) -> int:
+    try:
+        return max(0, min(int(value), 86_400))
+    except ValueError:
+        return 0

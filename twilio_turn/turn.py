@@ -1,0 +1,163 @@
+"""The voice menu's :class:`ivr.turn.Turn`, over one Flask request and one database session.
+
+A turn reads the webhook once, finds or creates the call (under SQLite's write lock),
+binds the call log's desks to it, and keeps what must wait for the commit: SMS and the
+copy of a recording.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, request
+from sqlalchemy import orm
+
+from calllog import calls, sms
+from calllog.lines import match_line
+from calllog.office import Office, get_office
+from calllog.phone import CallContext
+from calllog.phone.appeals import PhoneAppeals
+from calllog.phone.booking import PhoneBooking
+from calllog.phone.callbacks import PhoneCallbacks
+from calllog.phone.log import PhoneCallLog
+from calllog.phone.schedule import PhoneSchedule
+from calllog.phones import to_e164
+from db import get_session, take_write_lock
+from ivr.twiml import Speaker
+from models import Call
+from twilio_turn.form import Webhook, parse
+from twilio_turn.urls import view_url
+
+
+def get_speaker() -> Speaker:
+    return current_app.extensions["speaker"]
+
+
+def bounded_int(value: str | None, low: int, high: int) -> int:
+    """A small whole number from a query string, clamped; anything else reads as ``low``."""
+    try:
+        number = int(value or low)
+    except ValueError:
+        return low
+    return max(low, min(number, high))
+
+
+def read_webhook() -> Webhook:
+    """This request's webhook (:class:`~twilio_turn.form.NotAWebhook` when it is not one)."""
+    return parse(request.form, timed_out=bool(request.args.get("timeout")))
+
+
+@dataclass
+class TwilioLeg:
+    """A request on which nothing is logged (``ivr.turn.Leg``)."""
+
+    webhook: Webhook
+    speaker: Speaker
+
+    @property
+    def digits(self) -> str:
+        return self.webhook.digits
+
+    def url(self, view: Callable[..., Any], **values: object) -> str:
+        return view_url(view, **values)
+
+
+@dataclass
+class TwilioTurn(TwilioLeg):
+    """One webhook request of a call (``ivr.turn.Turn``)."""
+
+    office: Office
+    session: orm.Session
+    now: datetime
+    call: Call
+    first_request: bool
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
+
+    @classmethod
+    def begin(cls) -> TwilioTurn:
+        webhook = read_webhook()
+        office = get_office()
+        session = get_session()
+        take_write_lock(session, Call.__table__)
+        now = office.now()
+        line = match_line(office.lines, webhook.call)
+        call, created = calls.start_call(session, webhook.call, line, now)
+        return cls(webhook, get_speaker(), office, session, now, call, created)
+
+    @property
+    def caller(self) -> str | None:
+        return self.call.caller
+
+    @property
+    def line(self) -> str:
+        return self.call.line
+
+    @property
+    def hung_up(self) -> bool:
+        return self.webhook.hung_up
+
+    @property
+    def dial_status(self) -> str:
+        return self.webhook.dial_status
+
+    @property
+    def from_number(self) -> str:
+        return self.webhook.call.from_raw or ""
+
+    @property
+    def called(self) -> str | None:
+        return to_e164(self.webhook.call.to)
+
+    @functools.cached_property
+    def context(self) -> CallContext:
+        return CallContext(self.session, self.call, self.office, self.now, self.webhook.recording)
+
+    @functools.cached_property
+    def log(self) -> TurnLog:
+        return TurnLog(self.context, self.after_commit)
+
+    @functools.cached_property
+    def booking(self) -> PhoneBooking:
+        return PhoneBooking(self.context)
+
+    @functools.cached_property
+    def appeals(self) -> PhoneAppeals:
+        return PhoneAppeals(self.context)
+
+    @functools.cached_property
+    def callbacks(self) -> PhoneCallbacks:
+        return PhoneCallbacks(self.context)
+
+    @functools.cached_property
+    def schedule(self) -> PhoneSchedule:
+        return PhoneSchedule(self.context)
+
+    def arg(self, name: str, low: int = 0, high: int = 2**31 - 1) -> int:
+        return bounded_int(request.args.get(name), low, high)
+
+    def text_arg(self, name: str, max_length: int = 40) -> str:
+        return request.args.get(name, "")[:max_length]
+
+    def commit(self) -> None:
+        """Commit the request's work, then run what had to wait for it."""
+        self.session.commit()
+        for action in self.after_commit:
+            action()
+
+
+class TurnLog(PhoneCallLog):
+    """The call log of a turn, with SMS sent once the request's work is committed."""
+
+    def __init__(self, context: CallContext, after_commit: list[Callable[[], object]]) -> None:
+        super().__init__(context)
+        self.after_commit = after_commit
+
+    def send_sms(self, phone: str | None, text: str) -> None:
+        """Only to a mobile; an SMS failure is logged by ``sms.send_sms`` and never breaks
+        the call."""
+        if phone:
+            self.after_commit.append(lambda: sms.send_sms(phone, text))
