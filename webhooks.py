@@ -65,7 +65,7 @@ def serve(route: Route) -> Callable[[], Response]:
             if route.kind is Kind.CALLBACK and recording is not None:
                 turn.after_commit.append(lambda: copy_soon(recording))
             turn.commit()
-        except (NotAWebhook, NotThisCall) as error:
+        except NotThisCall as error:
             abort(400, str(error))
         return no_content() if route.kind is Kind.CALLBACK else twiml_response(answer)
 
@@ -132,7 +132,7 @@ def apology() -> VoiceResponse:
 @bp.post("/message")
 def message_recorded() -> Response:
     """The Record action of the apology: keep the message, in the database or the spool."""
-    webhook = parse_or_400()
+    webhook = read_webhook()
     save_or_spool("message", webhook)
     return message_kept(webhook)
 
@@ -153,18 +153,11 @@ def message_kept(webhook: Webhook) -> Response:
 @bp.post("/message/ready")
 def message_ready() -> Response:
     """The recording status callback of the apology's Record."""
-    webhook = parse_or_400()
+    webhook = read_webhook()
     save_or_spool("message", webhook)
     if webhook.recording is not None:
         copy_soon(webhook.recording)
     return no_content()
-
-
-def parse_or_400() -> Webhook:
-    try:
-        return parse(request.form)
-    except NotAWebhook as error:
-        abort(400, str(error))
 
 
 def save_or_spool(kind: str, webhook: Webhook) -> None:

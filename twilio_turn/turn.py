@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from sqlalchemy import orm
 
 from calllog import calls, sms
@@ -29,7 +29,7 @@ from calllog.phones import to_e164
 from db import get_session, take_write_lock
 from ivr.twiml import Speaker
 from models import Call
-from twilio_turn.form import Webhook, parse
+from twilio_turn.form import NotAWebhook, Webhook, parse
 from twilio_turn.urls import view_url
 
 
@@ -47,8 +47,11 @@ def bounded_int(value: str | None, low: int, high: int) -> int:
 
 
 def read_webhook() -> Webhook:
-    """This request's webhook (:class:`~twilio_turn.form.NotAWebhook` when it is not one)."""
-    return parse(request.form, timed_out=bool(request.args.get("timeout")))
+    """This request's webhook; 400 when it is not one Twilio would send."""
+    try:
+        return parse(request.form, timed_out=bool(request.args.get("timeout")))
+    except NotAWebhook as error:
+        abort(400, str(error))
 
 
 @dataclass
