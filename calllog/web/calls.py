@@ -30,7 +30,7 @@ from calllog.call_queries import (
     calls_query,
     decode_cursor,
 )
-from calllog.phones import CallerKind, national
+from calllog.phones import national
 from calllog.web import actor, bp, role_required
 from calllog.web.labels import (
     APPEAL_STATUSES,
@@ -45,6 +45,7 @@ from db import get_session
 from models import (
     Appointment,
     Call,
+    CallerKind,
     CallEvent,
     Recording,
     RecordingState,
