@@ -12,6 +12,8 @@ from datetime import date, datetime, time
 from babel.dates import get_month_names
 from num2words import CONVERTER_CLASSES, num2words
 
+from calllog.russian import plural  # noqa: F401  (the voice menu's words include it)
+
 CASES = ("n", "g", "d", "a", "i", "p")
 GENDERS = ("m", "f", "n")
 
@@ -74,11 +76,6 @@ def number_words(n: int, case: str = "n", gender: str = "m") -> str:
     if low or not high:
         words.append(_cardinal(low, case, gender))
     return " ".join(words)
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """The noun form for ``n``: 1 звонок, 2 звонка, 5 звонков, 21 звонок."""
-    return _RUSSIAN.pluralize(n, (one, few, many))
 
 
 def digits_words(digits: str) -> str:

@@ -19,8 +19,8 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from calllog.phones import national
+from calllog.russian import plural
 from db import MAX_ROW_ID, get_session
-from ivr.speech import plural
 from models import StaffRole, StaffUser
 from office import get_office
 
