@@ -71,5 +71,5 @@ def _configure_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("reception").setLevel(app.config["LOG_LEVEL"])
-    for name in ("webhooks", "calllog", "ivr"):
+    for name in ("webhooks", "calllog", "ivr", "outbound"):
         logging.getLogger(name).setLevel(app.config["LOG_LEVEL"])

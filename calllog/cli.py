@@ -14,10 +14,10 @@ from calllog.cli_recordings import recordings_cli, retention_cli
 from calllog.cli_reminders import reminders_cli
 from calllog.recovery import replay_spool
 from calllog.staff import create_user, find_user
-from calllog.twilio_rest import twilio_client
 from db import get_session
 from models import ReceptionSession, StaffRole
 from office import get_office
+from outbound.twilio_rest import twilio_client
 from simulator.cli import ivr_cli
 
 db_cli = AppGroup("db", help="The database schema (Alembic migrations).")

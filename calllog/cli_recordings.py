@@ -8,9 +8,9 @@ from flask.cli import AppGroup
 
 from calllog import recording_sync, retention
 from calllog.recording_copies import Copier, app_storage
-from calllog.storage import StorageError
 from db import get_session
 from office import get_office
+from outbound.storage import StorageError
 
 recordings_cli = AppGroup("recordings", help="Recordings copied home from Twilio (152-FZ).")
 retention_cli = AppGroup("retention", help="Deleting personal data past its retention age.")

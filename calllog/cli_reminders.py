@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from calllog import sms
 from calllog.reminders import send_reminders
+from calllog.sms import send_sms
 from db import get_session
 from office import get_office
+from outbound.sms import sms_configured
 
 reminders_cli = AppGroup("reminders", help="SMS reminders of personal visits.")
 
@@ -16,10 +17,10 @@ reminders_cli = AppGroup("reminders", help="SMS reminders of personal visits.")
 @reminders_cli.command("send")
 def reminders_send() -> None:
     """Remind tomorrow's appointments by SMS; each is sent once, so run it as often as you like."""
-    if not sms.sms_configured():
+    if not sms_configured():
         raise click.ClickException(
             "SMS is not configured: set SMS_FROM or MESSAGING_SERVICE_SID and the Twilio "
             "credentials; no reminder was sent"
         )
-    count = send_reminders(get_session(), get_office().now(), sms.send_sms)
+    count = send_reminders(get_session(), get_office().now(), send_sms)
     click.echo(f"sent {count} reminder(s)")

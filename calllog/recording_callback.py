@@ -20,10 +20,10 @@ from sqlalchemy import orm
 
 from calllog.events import add_event
 from calllog.recording_copies import Copier
-from calllog.recording_media import RECORDING_SID
 from db import get_session
 from models import Recording, RecordingState
 from office import get_office
+from outbound.recording_media import RECORDING_SID
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
