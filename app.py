@@ -39,13 +39,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["office"] = Office.from_config(app.config)
     db.init_app(app)
 
+    import cli
     import webhooks
-    from calllog import api, cli, web
+    from calllog import api, web
+    from simulator.cli import ivr_cli
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
     web.init_app(app)
     cli.init_app(app)
+    app.cli.add_command(ivr_cli)
     _replay_spool(app)
     return app
 
@@ -71,5 +74,5 @@ def _configure_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("reception").setLevel(app.config["LOG_LEVEL"])
-    for name in ("webhooks", "calllog", "ivr", "outbound"):
+    for name in ("webhooks", "calllog", "ivr", "outbound", "cli"):
         logging.getLogger(name).setLevel(app.config["LOG_LEVEL"])

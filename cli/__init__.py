@@ -10,15 +10,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from calllog import migrate, schedule, tokens
-from calllog.cli_recordings import recordings_cli, retention_cli
-from calllog.cli_reminders import reminders_cli
 from calllog.recovery import replay_spool
 from calllog.staff import create_user, find_user
+from cli.recordings import recordings_cli, retention_cli
+from cli.reminders import reminders_cli
 from db import get_session
 from models import ReceptionSession, StaffRole
 from office import get_office
 from outbound.twilio_rest import twilio_client
-from simulator.cli import ivr_cli
 
 db_cli = AppGroup("db", help="The database schema (Alembic migrations).")
 staff_cli = AppGroup("staff", help="Staff accounts and API tokens.")
@@ -190,7 +189,6 @@ def init_app(app: Flask) -> None:
         spool_cli,
         demo_cli,
         reminders_cli,
-        ivr_cli,
         recordings_cli,
         retention_cli,
     )
