@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from calllog import audit, call_queries
-from calllog.call_queries import encode_cursor
+from calllog import audit
 from calllog.tokens import verify_token
 from db import get_session
 from models import ApiToken, StaffRole
 from office import get_office
+from staff.paging import decode_cursor, encode_cursor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -139,14 +139,6 @@ def page_limit() -> int:
     return limit
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The position a cursor holds; 400 for one this API did not give out."""
-    try:
-        return call_queries.decode_cursor(cursor)
-    except call_queries.FilterError as error:
-        abort(400, str(error))
-
-
 def keyset_page(
     query: sa.Select[tuple[Row]],
     columns: tuple[sa.ColumnElement[datetime], sa.ColumnElement[int]],
@@ -206,7 +198,7 @@ def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bo
 
 
 # The resources register their views on ``bp`` when imported.
-from calllog.api import (  # noqa: E402
+from staff.api import (  # noqa: E402
     appeals,
     appointments,
     callbacks,
@@ -215,7 +207,7 @@ from calllog.api import (  # noqa: E402
     reports,
     sessions,
 )
-from calllog.api.calls import calls_query, get_call, list_calls  # noqa: E402
+from staff.api.calls import calls_query, get_call, list_calls  # noqa: E402
 
 __all__ = [
     "appeals",

@@ -7,7 +7,12 @@ from flask import Response, abort, jsonify, request
 from sqlalchemy import orm
 
 from calllog import appeals as service
-from calllog.api import (
+from calllog.appeal_queries import AppealFilters, Deadline
+from calllog.appeal_queries import appeals_query as appeals_matching
+from db import get_session
+from models import Appeal, AppealStatus, StaffRole
+from office import get_office
+from staff.api import (
     actor,
     bp,
     choice,
@@ -18,12 +23,7 @@ from calllog.api import (
     require_role,
     text_field,
 )
-from calllog.appeal_queries import AppealFilters, Deadline
-from calllog.appeal_queries import appeals_query as appeals_matching
-from calllog.serialize import appeal_json
-from db import get_session
-from models import Appeal, AppealStatus, StaffRole
-from office import get_office
+from staff.serialize import appeal_json
 
 STATUSES = [status.value for status in AppealStatus]
 NOTE_MAX = 400

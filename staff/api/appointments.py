@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from flask import Response, abort, jsonify
 from sqlalchemy import orm
 
-from calllog.api import bp, choice, day_start, keyset_page, local_date
-from calllog.serialize import appointment_json
 from models import Appointment, AppointmentStatus, Slot
 from office import get_office
+from staff.api import bp, choice, day_start, keyset_page, local_date
+from staff.serialize import appointment_json
 
 STATUSES = [status.value for status in AppointmentStatus]
 

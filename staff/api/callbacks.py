@@ -7,11 +7,11 @@ from flask import Response, abort, jsonify
 from sqlalchemy import orm
 
 from calllog import callbacks as service
-from calllog.api import actor, bp, choice, json_body, keyset_page, require_role, text_field
-from calllog.serialize import callback_json
 from db import MAX_ROW_ID, get_session
 from models import AttemptResult, Callback, CallbackStatus, StaffRole
 from office import get_office
+from staff.api import actor, bp, choice, json_body, keyset_page, require_role, text_field
+from staff.serialize import callback_json
 
 STATUSES = [status.value for status in CallbackStatus]
 RESULTS = [result.value for result in AttemptResult]

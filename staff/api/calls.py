@@ -9,13 +9,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Response, abort, jsonify, request
 
-from calllog.api import bp, page_limit
 from calllog.call_queries import CallFilters, FilterError, calls_page, decode_cursor
 from calllog.call_queries import calls_query as filtered_calls
-from calllog.serialize import call_detail, call_summary
 from db import get_session
 from models import Call
 from office import get_office
+from staff.api import bp, page_limit
+from staff.serialize import call_detail, call_summary
 
 
 def request_filters() -> CallFilters:

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from calllog.api import bp
+from staff.api import bp
 
 Schema = dict[str, Any]
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from flask import Response, abort, jsonify
 
-from calllog.api import bp, local_date, require_role
 from calllog.reports import Summary, summary
 from db import get_session
 from models import StaffRole
 from office import get_office
+from staff.api import bp, local_date, require_role
 
 MAX_DAYS = 3 * 366
 

@@ -8,11 +8,11 @@ from typing import Any
 from flask import Response, abort, jsonify
 
 from calllog import schedule
-from calllog.api import bp, json_body, require_role, text_field
-from calllog.serialize import session_json
 from db import get_session
 from models import StaffRole
 from office import get_office
+from staff.api import bp, json_body, require_role, text_field
+from staff.serialize import session_json
 
 
 def _moment(body: dict[str, Any], name: str) -> datetime:

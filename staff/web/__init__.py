@@ -119,16 +119,12 @@ class RowIdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    import webhooks
-    from calllog import api
-    from calllog.web import views  # noqa: F401  (registers the URL rules)
+    from staff.web import views  # noqa: F401  (registers the URL rules)
 
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
     login_manager.login_message = "Войдите, чтобы продолжить."
     csrf.init_app(app)
-    csrf.exempt(webhooks.bp)
-    csrf.exempt(api.bp)
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["phone"] = phone_format
     app.jinja_env.filters["plural"] = counted

@@ -20,13 +20,13 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from calllog import appeals as service
 from calllog.audit import record
-from calllog.web import actor, bp, role_required
-from calllog.web.appeals import appeal_labels
-from calllog.web.forms import StaffForm, options
-from calllog.web.labels import APPEAL_STATUSES, RECORDING_KINDS
 from db import get_session
 from models import Appeal, AppealChannel, AppealStatus, Call, RecordingState, StaffRole
 from office import get_office
+from staff.web import actor, bp, role_required
+from staff.web.appeals import appeal_labels
+from staff.web.forms import StaffForm, options
+from staff.web.labels import APPEAL_STATUSES, RECORDING_KINDS
 
 NOTE_MAX = 400
 #: An answer or the closing of an appeal says what was done (the other changes may).

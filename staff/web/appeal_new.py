@@ -11,12 +11,12 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from calllog import appeals as service
 from calllog.phones import to_e164
-from calllog.web import actor, bp, role_required
-from calllog.web.appeal import CardForm, commit_change
-from calllog.web.forms import options
 from db import get_session
 from models import AppealChannel, StaffRole
 from office import get_office
+from staff.web import actor, bp, role_required
+from staff.web.appeal import CardForm, commit_change
+from staff.web.forms import options
 
 #: Staff type in appeals that came in person or by post; phone ones come from the line.
 TYPED_CHANNELS = {

@@ -1,7 +1,7 @@
 """Appeals (обращения): the list with its filters and keyset pages.
 
-One appeal's card and its changes are :mod:`calllog.web.appeal`; registering an appeal
-typed in by staff is :mod:`calllog.web.appeal_new`. The list writes an audit entry (§11),
+One appeal's card and its changes are :mod:`staff.web.appeal`; registering an appeal
+typed in by staff is :mod:`staff.web.appeal_new`. The list writes an audit entry (§11),
 since it shows phone numbers and names.
 """
 
@@ -18,15 +18,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from calllog import appeals as service
-from calllog.api import decode_cursor, encode_cursor
 from calllog.appeal_queries import AppealFilters, Deadline, appeals_query, day_bounds
 from calllog.audit import record
-from calllog.web import actor, bp, role_required
-from calllog.web.forms import StaffForm, options
-from calllog.web.labels import APPEAL_CHANNELS, APPEAL_STATUSES
 from db import get_session
 from models import Appeal, AppealStatus, StaffRole
 from office import get_office
+from staff.paging import decode_cursor, encode_cursor
+from staff.web import actor, bp, role_required
+from staff.web.forms import StaffForm, options
+from staff.web.labels import APPEAL_CHANNELS, APPEAL_STATUSES
 
 PAGE_SIZE = 50
 DEADLINES = {

@@ -28,9 +28,6 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from calllog import booking
 from calllog.audit import record
 from calllog.phones import national, parse_keypad
-from calllog.web import actor, bp, role_required
-from calllog.web.forms import printable, strip
-from calllog.web.labels import APPOINTMENT_STATUSES, label
 from db import MAX_ROW_ID, get_session
 from models import (
     Appointment,
@@ -45,6 +42,9 @@ from models import (
     StaffRole,
 )
 from office import get_office
+from staff.web import actor, bp, role_required
+from staff.web.forms import printable, strip
+from staff.web.labels import APPOINTMENT_STATUSES, label
 
 NOTE_MAX = 200
 BOOK_ACTION = "book"

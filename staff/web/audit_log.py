@@ -10,11 +10,11 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from calllog.appeal_queries import day_bounds
-from calllog.web import bp, role_required
-from calllog.web.appeals import keyset_page, page_url
-from calllog.web.forms import StaffForm, options
 from models import AuditEntry, StaffRole
 from office import get_office
+from staff.web import bp, role_required
+from staff.web.appeals import keyset_page, page_url
+from staff.web.forms import StaffForm, options
 
 ACTIONS = {"view": "просмотр", "export": "выгрузка", "change": "изменение"}
 

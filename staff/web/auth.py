@@ -12,9 +12,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from calllog.staff import sign_in
-from calllog.web import bp
 from db import get_session
 from office import get_office
+from staff.web import bp
 
 
 class SignInForm(FlaskForm):

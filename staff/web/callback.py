@@ -27,14 +27,14 @@ from calllog import callbacks as service
 from calllog.audit import record
 from calllog.calls import FINAL_STATUSES
 from calllog.phones import national, parse_keypad, to_e164
-from calllog.web import actor, bp, role_required
-from calllog.web.callbacks import template_helpers
-from calllog.web.forms import printable, strip
 from db import get_session
 from ivr.http import public_url
 from models import AttemptResult, Callback, CallbackStatus, StaffRole, StaffUser
 from office import get_office
 from outbound.twilio_rest import twilio_client
+from staff.web import actor, bp, role_required
+from staff.web.callbacks import template_helpers
+from staff.web.forms import printable, strip
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The callback queue: who to call back and why, by status.
 
 One item, and working it (an attempt recorded by hand or «Позвонить»), is
-:mod:`calllog.web.callback`. The list writes an audit entry (it shows phone numbers, §11).
+:mod:`staff.web.callback`. The list writes an audit entry (it shows phone numbers, §11).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from werkzeug.routing import IntegerConverter
 
 from calllog import callbacks as service
 from calllog.audit import record
-from calllog.web import actor, bp, role_required
-from calllog.web.labels import ATTEMPT_RESULTS, CALLBACK_REASONS, CALLBACK_STATUSES, label
 from db import get_session
 from models import Call, Callback, CallbackAttempt, CallbackStatus, StaffRole
 from office import get_office
+from staff.web import actor, bp, role_required
+from staff.web.labels import ATTEMPT_RESULTS, CALLBACK_REASONS, CALLBACK_STATUSES, label
 
 LIMIT = 200
 STATUS_TABS = (

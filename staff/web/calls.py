@@ -2,7 +2,7 @@
 
 The filters, their checks and the keyset pages are those of the JSON API
 (:mod:`calllog.call_queries`). The list opens on today; clearing both dates shows every day.
-The list's CSV export is :mod:`calllog.web.export`.
+The list's CSV export is :mod:`staff.web.export`.
 """
 
 from __future__ import annotations
@@ -31,16 +31,6 @@ from calllog.call_queries import (
     decode_cursor,
 )
 from calllog.phones import national
-from calllog.web import actor, bp, role_required
-from calllog.web.labels import (
-    APPEAL_STATUSES,
-    APPOINTMENT_STATUSES,
-    CALLBACK_REASONS,
-    CALLBACK_STATUSES,
-    OUTCOMES,
-    RECORDING_KINDS,
-    label,
-)
 from db import get_session
 from models import (
     Appointment,
@@ -53,6 +43,16 @@ from models import (
     StaffRole,
 )
 from office import Office, get_office
+from staff.web import actor, bp, role_required
+from staff.web.labels import (
+    APPEAL_STATUSES,
+    APPOINTMENT_STATUSES,
+    CALLBACK_REASONS,
+    CALLBACK_STATUSES,
+    OUTCOMES,
+    RECORDING_KINDS,
+    label,
+)
 
 PAGE_SIZE = 50
 

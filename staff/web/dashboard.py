@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import render_template
 
 from calllog.today import today as today_figures
-from calllog.web import bp
 from db import get_session
 from office import get_office
+from staff.web import bp
 
 
 @bp.get("/")

@@ -27,11 +27,11 @@ from sqlalchemy import orm
 
 from calllog import audit
 from calllog.call_queries import CallFilters, FilterError, calls_query
-from calllog.web import actor, bp, role_required
-from calllog.web.calls import list_page, with_default_period
 from db import get_session
 from models import Appeal, Appointment, Call, StaffRole, call_appeal, call_appointment
 from office import get_office
+from staff.web import actor, bp, role_required
+from staff.web.calls import list_page, with_default_period
 
 #: Calls read (and written out as one chunk of the response) at a time.
 EXPORT_BATCH = 10_000

@@ -22,11 +22,11 @@ from werkzeug.wsgi import wrap_file
 
 from calllog import audit
 from calllog.recording_copies import app_storage
-from calllog.web import actor, bp, role_required
 from db import get_session
 from models import AuditEntry, Recording, RecordingState, StaffRole
 from office import get_office
 from outbound.storage import MissingObject, StorageError
+from staff.web import actor, bp, role_required
 
 log = logging.getLogger(__name__)
 

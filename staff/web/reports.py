@@ -8,12 +8,12 @@ from flask import abort, render_template, request
 
 from calllog.phones import national
 from calllog.reports import summary
-from calllog.web import bp, role_required
-from calllog.web.charts import bars, calls_per_day
-from calllog.web.labels import APPEAL_STATUSES, OUTCOMES, label
 from db import get_session
 from models import StaffRole
 from office import get_office
+from staff.web import bp, role_required
+from staff.web.charts import bars, calls_per_day
+from staff.web.labels import APPEAL_STATUSES, OUTCOMES, label
 
 
 def _date_arg(name: str, default: date) -> date:

@@ -20,11 +20,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from calllog import schedule as service
 from calllog.audit import record
-from calllog.web import actor, bp, role_required
-from calllog.web.forms import printable, strip
 from db import get_session
 from models import ReceptionSession, StaffRole
 from office import get_office
+from staff.web import actor, bp, role_required
+from staff.web.forms import printable, strip
 
 LIMIT = 300
 MAX_SLOT_MINUTES = 24 * 60

@@ -27,11 +27,11 @@ from wtforms.validators import (
 from calllog import staff as service
 from calllog.audit import record
 from calllog.phones import to_e164
-from calllog.web import actor, bp, role_required
-from calllog.web.forms import StaffForm, options
 from db import get_session
 from models import ApiToken, StaffRole, StaffUser
 from office import get_office
+from staff.web import actor, bp, role_required
+from staff.web.forms import StaffForm, options
 
 ROLE_NAMES = {
     StaffRole.OPERATOR.value: "оператор",

@@ -1,6 +1,6 @@
 """Importing the page modules registers their URL rules on the staff blueprint."""
 
-from calllog.web import (  # noqa: F401
+from staff.web import (  # noqa: F401
     appeal,
     appeal_new,
     appeals,
