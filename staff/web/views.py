@@ -7,6 +7,7 @@ from staff.web import (  # noqa: F401
     appointments,
     audit_log,
     auth,
+    call,
     callback,
     callbacks,
     calls,
