@@ -1,8 +1,8 @@
 """Appointments by day: each reception session's slots, who is booked, who came.
 
 Staff mark visits attended or missed, cancel bookings, and book a free slot for a
-walk-in or a caller (source ``staff``). Viewing the day and every change write an
-audit entry (the page shows phone numbers, §11).
+walk-in or a caller (source ``staff``): those changes are :mod:`staff.web.appointment`.
+Viewing the day and every change write an audit entry (the page shows phone numbers, §11).
 
 A staff booking's note is kept in its audit entry (action ``book``) until appointments
 have a column of their own for it.
@@ -17,18 +17,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from babel.dates import format_date
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import orm
-from werkzeug.wrappers import Response
-from wtforms import Field, IntegerField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms import Field, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from calllog import booking
 from calllog.audit import record
-from calllog.phones import national, parse_keypad
-from db import MAX_ROW_ID, get_session
+from calllog.phones import parse_keypad
+from db import get_session
 from models import (
     Appointment,
     AppointmentStatus,
@@ -50,15 +47,6 @@ NOTE_MAX = 200
 BOOK_ACTION = "book"
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2999, 12, 31)
-STATUS_CHOICES = [
-    SelectChoice(AppointmentStatus.ATTENDED.value, "пришёл"),
-    SelectChoice(AppointmentStatus.NO_SHOW.value, "не пришёл"),
-    SelectChoice(AppointmentStatus.CANCELLED.value, "отменить"),
-]
-
-
-class StatusForm(FlaskForm):
-    status = SelectField("Отметка", choices=STATUS_CHOICES, validators=[InputRequired()])
 
 
 class BookForm(FlaskForm):
@@ -237,94 +225,3 @@ def _notes(session: orm.Session, appointments: Sequence[Appointment]) -> dict[st
 
 def _subject(appointment: Appointment) -> str:
     return f"appointment:{appointment.code}"
-
-
-# --- changes -----------------------------------------------------------------------------
-
-
-@bp.post("/appointments/<id:appointment_id>/status", endpoint="appointment_status")
-@role_required(StaffRole.OPERATOR)
-def change_status(appointment_id: int) -> Response:
-    session = get_session()
-    appointment = session.get(Appointment, appointment_id)
-    if appointment is None:
-        abort(404)
-    back = redirect(url_for("staff.appointments", date=_day_of(appointment.slot).isoformat()))
-    form = StatusForm()
-    if not form.validate_on_submit():
-        flash("Не выбрана отметка.", "error")
-        return back
-    status = AppointmentStatus(form.status.data)
-    now = get_office().now()
-    try:
-        if status is AppointmentStatus.CANCELLED:
-            changed = appointment.status is not AppointmentStatus.CANCELLED
-            booking.cancel(session, appointment, now)
-        else:
-            changed = booking.mark_visit(session, appointment, status, now)
-    except ValueError:
-        session.rollback()
-        flash(_refusal(appointment, status, now), "error")
-        return back
-    if changed:
-        record(session, actor(), "change", _subject(appointment), now, f"status={status.value}")
-    session.commit()
-    flash(f"Запись {appointment.code}: {label(APPOINTMENT_STATUSES, status)}.", "success")
-    return back
-
-
-def _refusal(appointment: Appointment, status: AppointmentStatus, now: datetime) -> str:
-    if appointment.status is AppointmentStatus.CANCELLED:
-        return f"Запись {appointment.code} отменена: отметить её нельзя."
-    if status is AppointmentStatus.CANCELLED:
-        return f"Запись {appointment.code} уже отмечена: отменить её нельзя."
-    return f"Запись {appointment.code}: отметить приход можно в день приёма."
-
-
-@bp.post("/appointments/book", endpoint="appointment_book")
-@role_required(StaffRole.OPERATOR)
-def book() -> Any:
-    """Book a free slot for a walk-in or a caller."""
-    form = BookForm()
-    session = get_session()
-    slot_id = form.slot_id.data
-    slot = (
-        session.get(Slot, slot_id)
-        if isinstance(slot_id, int) and 0 < slot_id <= MAX_ROW_ID
-        else None
-    )
-    if slot is None:
-        abort(404)
-    day = _day_of(slot)
-    if not form.validate_on_submit():
-        return _day_page(day, form, slot.id, 400)
-    back = redirect(url_for("staff.appointments", date=day.isoformat()))
-    phone = parse_keypad(form.phone.data or "")
-    assert phone is not None  # validated
-    now = get_office().now()
-    previous = booking.upcoming_appointment(session, phone, now)
-    try:
-        appointment = booking.book(
-            session, slot_id=slot.id, phone=phone, now=now, source=BookingSource.STAFF
-        )
-    except booking.SlotTaken:
-        session.rollback()
-        flash("Это время уже занято.", "error")
-        return back
-    except ValueError:
-        session.rollback()
-        flash("Это время уже прошло: выберите другое.", "error")
-        return back
-    record(session, actor(), BOOK_ACTION, _subject(appointment), now, form.note.data or "")
-    message = f"Записан {national(phone)}, код записи {appointment.code}."
-    if previous is not None and previous.status is AppointmentStatus.CANCELLED:
-        record(session, actor(), "change", _subject(previous), now, "status=cancelled (moved)")
-        when = previous.slot.starts_at.astimezone(get_office().clock.tz)
-        message += f" Прежняя запись этого номера на {when:%d.%m.%Y %H:%M} отменена."
-    session.commit()
-    flash(message, "success")
-    return back
-
-
-def _day_of(slot: Slot) -> date:
-    return slot.starts_at.astimezone(get_office().clock.tz).date()

@@ -4,6 +4,7 @@ from staff.web import (  # noqa: F401
     appeal,
     appeal_new,
     appeals,
+    appointment,
     appointments,
     audit_log,
     auth,
