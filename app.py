@@ -43,13 +43,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["speaker"] = _speaker(app.config)
     db.init_app(app)
 
+    import cli
     import webhooks
-    from calllog import api, cli, web
+    from simulator.cli import ivr_cli
+    from staff import api, web
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
     web.init_app(app)
+    # Twilio signs its webhooks and the API takes bearer tokens: neither carries a CSRF token.
+    web.csrf.exempt(webhooks.bp)
+    web.csrf.exempt(api.bp)
     cli.init_app(app)
+    app.cli.add_command(ivr_cli)
     _replay_spool(app)
     return app
 
@@ -84,5 +90,5 @@ def _configure_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("reception").setLevel(app.config["LOG_LEVEL"])
-    for name in ("webhooks", "calllog", "ivr"):
+    for name in ("webhooks", "calllog", "ivr", "outbound", "cli", "staff"):
         logging.getLogger(name).setLevel(app.config["LOG_LEVEL"])

@@ -9,8 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from calllog.phones import CallerKind
-
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -59,6 +57,15 @@ class Base(orm.DeclarativeBase):
         dict[str, Any]: sa.JSON(),
         list[str]: sa.JSON(),
     }
+
+
+class CallerKind(enum.StrEnum):
+    """What the ``From`` of a call turned out to be."""
+
+    RUSSIAN = "russian"
+    FOREIGN = "foreign"
+    WITHHELD = "withheld"
+    INVALID = "invalid"
 
 
 class CallOutcome(enum.StrEnum):

@@ -21,8 +21,8 @@ from bench.plans import Plan, captured, explain, show
 from bench.staff_client import StaffClient, signed_in
 from calllog.call_queries import CallFilters, calls_query, encode_cursor
 from calllog.phones import national
-from calllog.web.calls import PAGE_SIZE
 from models import Call
+from staff.web.calls import PAGE_SIZE
 
 PAGE_P50_MS, PAGE_P99_MS, REPORT_MS = 20.0, 60.0, 300.0
 DEEP_PAGE = 1000

@@ -7,12 +7,13 @@ only when ``phonenumbers`` places it in region ``RU``.
 
 from __future__ import annotations
 
-import enum
 import functools
 from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat, PhoneNumberType
+
+from models import CallerKind
 
 REGION = "RU"
 PERM_AREA_CODE = "342"
@@ -27,15 +28,6 @@ _WITHHELD_WORDS = ("anonymous", "restricted", "unknown", "private", "unavailable
 _TWILIO_ANONYMOUS = "266696687"
 
 _MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
-
-
-class CallerKind(enum.StrEnum):
-    """What the ``From`` of a call turned out to be."""
-
-    RUSSIAN = "russian"
-    FOREIGN = "foreign"
-    WITHHELD = "withheld"
-    INVALID = "invalid"
 
 
 @dataclass(frozen=True, repr=False)

@@ -13,7 +13,7 @@ tries is flagged for staff (state ``failed``), never dropped.
 
 Logs name recording SIDs only: never a phone number or a recording URL.
 
-Here: the :class:`Copier`. Fetching the audio: :mod:`calllog.recording_media`; after the
+Here: the :class:`Copier`. Fetching the audio: :mod:`outbound.recording_media`; after the
 callback: :mod:`twilio_turn.recording_copy`; ``recordings sync``: :mod:`calllog.recording_sync`.
 """
 
@@ -31,7 +31,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from calllog.events import add_event
-from calllog.recording_media import (
+from models import Recording, RecordingState
+from outbound.recording_media import (
     DOWNLOAD_TIMEOUT_S,
     FORMATS,
     BinarySafeHttpClient,
@@ -41,9 +42,8 @@ from calllog.recording_media import (
     looks_like,
     media_url,
 )
-from calllog.storage import Storage, StorageError, storage_from_config
-from calllog.twilio_rest import twilio_client
-from models import Recording, RecordingState
+from outbound.storage import Storage, StorageError, storage_from_config
+from outbound.twilio_rest import twilio_client
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from sqlalchemy import orm
 
 from calllog.events import add_event
 from calllog.recording_copies import Copier, _why
-from calllog.recording_media import RECORDING_SID
 from models import Call, Recording, RecordingKind, RecordingState
+from outbound.recording_media import RECORDING_SID
 
 log = logging.getLogger(__name__)
 

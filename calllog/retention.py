@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from calllog.events import add_event
-from calllog.storage import Storage, StorageError
 from models import AppealStatusChange, Call, Recording, RecordingState
+from outbound.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
 

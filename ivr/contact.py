@@ -13,7 +13,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from calllog.phones import parse_keypad
 from ivr import twiml
-from ivr.menu import gather_urls
+from ivr.menu import attempt_of, gather_urls
 from ivr.turn import Turn
 from ivr.twiml import Prompt
 
@@ -63,7 +63,7 @@ def number_step(
     number = typed_number(turn)
     if number is not None:
         return accept(number)
-    attempt = turn.arg("attempt", 1, CONTACT_TRIES)
+    attempt = attempt_of(turn, CONTACT_TRIES)
     if attempt < CONTACT_TRIES:
         return ask_number(
             turn,

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from babel.dates import get_month_names
-from num2words import CONVERTER_CLASSES, num2words
+from num2words import num2words
+
+from calllog.russian import plural
 
 CASES = ("n", "g", "d", "a", "i", "p")
 GENDERS = ("m", "f", "n")
@@ -42,7 +44,6 @@ _DAY_FORMS = {
 _HOURS_ACCUSATIVE = ("час", "часа", "часов")
 _MINUTES_ACCUSATIVE = ("минуту", "минуты", "минут")
 
-_RUSSIAN = CONVERTER_CLASSES["ru"]
 
 _PHONE_GROUPS = {11: (1, 3, 3, 2, 2), 10: (3, 3, 2, 2), 7: (3, 2, 2)}
 
@@ -74,11 +75,6 @@ def number_words(n: int, case: str = "n", gender: str = "m") -> str:
     if low or not high:
         words.append(_cardinal(low, case, gender))
     return " ".join(words)
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """The noun form for ``n``: 1 звонок, 2 звонка, 5 звонков, 21 звонок."""
-    return _RUSSIAN.pluralize(n, (one, few, many))
 
 
 def digits_words(digits: str) -> str:
@@ -171,7 +167,7 @@ def _cardinal(n: int, case: str, gender: str) -> str:
 
 def _counted(n: int, case: str, gender: str, forms: tuple[str, str, str]) -> str:
     """Say ``n`` followed by the noun form that agrees with it (1 день, 2 дня, 5 дней)."""
-    return f"{number_words(n, case, gender)} {_RUSSIAN.pluralize(n, forms)}"
+    return f"{number_words(n, case, gender)} {plural(n, *forms)}"
 
 
 def _check_digits(digits: str) -> None:

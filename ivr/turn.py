@@ -108,7 +108,7 @@ class BookingDesk(Protocol):
         """Free slots in the booking window, nearest first."""
 
     def offer(self, slot_id: int) -> Offer | None:
-        """How a slot is spoken; None when it does not exist."""
+        """How a slot is spoken, free or booked; None when it does not exist."""
 
     def own(self, appointment_id: int) -> Booking | None:
         """An appointment this call booked or holds by caller ID; None for any other."""
@@ -126,7 +126,8 @@ class BookingDesk(Protocol):
         """Keep this request's recording as the visitor's name on ``appointment``."""
 
     def set_contact(self, appointment: Booking, phone: str) -> None:
-        """The number typed by a caller without a usable caller ID."""
+        """The number typed by a caller without a usable caller ID: ``appointment.phone``
+        is that number from now on (the read-back's SMS goes to it)."""
 
 
 class AppealDesk(Protocol):
@@ -140,7 +141,8 @@ class AppealDesk(Protocol):
         """An appeal this call registered; None for any other."""
 
     def set_contact(self, appeal: Appeal, phone: str) -> None:
-        """The number typed by a caller without a usable caller ID."""
+        """The number typed by a caller without a usable caller ID: ``appeal.phone`` is
+        that number from now on."""
 
     def look_up(self, number: str) -> Appeal | None:
         """The appeal with this number, linked to the call; None when there is none."""
@@ -166,7 +168,8 @@ class CallbackDesk(Protocol):
     def record_attempt(
         self, callback: Callback, result: AttemptResult, actor: str | None, note: str
     ) -> bool:
-        """Record this call's attempt unless the callback was closed or already has it."""
+        """Record this call's attempt unless the callback was closed or already has it;
+        ``callback.status`` then says where the attempt left it."""
 
     def line_of(self, callback: Callback) -> str:
         """The line to call the citizen back from: that of their latest call, else the first."""

@@ -14,9 +14,8 @@ from sqlalchemy import orm
 import db
 from calllog import booking
 from calllog.booking import SlotOffer, SlotTaken
-from calllog.phones import CallerKind
 from calllog.schedule import create_session
-from models import Appointment, AppointmentStatus, BookingSource, Call
+from models import Appointment, AppointmentStatus, BookingSource, Call, CallerKind
 from tests.conftest import LINE, MOBILE, OPEN_TIME
 
 PERM = ZoneInfo("Asia/Yekaterinburg")

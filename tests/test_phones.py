@@ -4,7 +4,6 @@ import pytest
 
 from calllog.phones import (
     Caller,
-    CallerKind,
     is_mobile,
     is_withheld,
     mask,
@@ -15,6 +14,7 @@ from calllog.phones import (
     search_variants,
     to_e164,
 )
+from models import CallerKind
 
 
 @pytest.mark.parametrize(

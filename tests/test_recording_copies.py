@@ -23,9 +23,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
 from calllog.recording_copies import app_storage
-from calllog.recording_media import BinarySafeHttpClient, body_bytes
-from calllog.storage import LocalStorage, MissingObject
 from models import Call, Recording, RecordingKind, RecordingState
+from outbound.recording_media import BinarySafeHttpClient, body_bytes
+from outbound.storage import LocalStorage, MissingObject
 from simulator import Simulator
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, MOBILE, OPEN_TIME, call_form, new_call_sid
 from tests.fakes import FakeRecording, FakeTwilioHttp, fake_audio

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 import db
 from calllog import booking, schedule
-from calllog.cli_reminders import reminders_cli
 from calllog.reminders import send_reminders
+from cli.reminders import reminders_cli
 from models import Appointment, BookingSource
 from tests.conftest import MOBILE, OPEN_TIME, PERM
 

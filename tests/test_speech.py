@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from calllog.russian import plural
 from ivr.speech import (
     date_words,
     datetime_words,
@@ -10,7 +11,6 @@ from ivr.speech import (
     digits_words,
     number_words,
     phone_words,
-    plural,
     time_words,
     when_words,
 )

@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from calllog import appeals, calls, recordings
-from calllog.web import appeals as appeals_page
 from models import (
     Appeal,
     AppealChannel,
@@ -20,6 +19,7 @@ from models import (
     RecordingState,
     StaffRole,
 )
+from staff.web import appeals as appeals_page
 from tests.conftest import LINE, MOBILE, OPEN_TIME, form_token
 from twilio_turn.form import call_facts, recording_facts
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from calllog.audit import record
-from calllog.web import appeals as appeals_page
-from calllog.web import audit_log
 from models import StaffRole
+from staff.web import appeals as appeals_page
+from staff.web import audit_log
 
 
 @pytest.fixture

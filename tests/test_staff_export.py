@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy import orm
 
-from calllog.web.export import CSV_COLUMNS, EXPORT_BATCH
 from models import (
     Appeal,
     AppealChannel,
@@ -26,6 +25,7 @@ from models import (
     CallOutcome,
     StaffRole,
 )
+from staff.web.export import CSV_COLUMNS, EXPORT_BATCH
 from tests.conftest import LINE, MOBILE, OPEN_TIME, PERM
 
 LINE_B = "+73422368458"

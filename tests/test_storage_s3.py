@@ -14,14 +14,14 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from calllog.recording_copies import app_storage
-from calllog.storage import (
+from models import Call, Recording, RecordingState
+from outbound.storage import (
     MissingObject,
     S3Storage,
     StorageConfigError,
     StorageError,
     storage_from_config,
 )
-from models import Call, Recording, RecordingState
 from tests.conftest import LINE, MOBILE
 from tests.fakes import fake_audio
 

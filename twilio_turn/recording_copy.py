@@ -21,9 +21,9 @@ from calllog.events import add_event
 from calllog.facts import RecordingFacts
 from calllog.office import get_office
 from calllog.recording_copies import Copier
-from calllog.recording_media import RECORDING_SID
 from db import get_session
 from models import Recording, RecordingState
+from outbound.recording_media import RECORDING_SID
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response

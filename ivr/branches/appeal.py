@@ -17,7 +17,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from calllog import notices
 from ivr import contact, twiml
 from ivr.branch import Branch, Spool
-from ivr.menu import gather_urls, leave_to_person, main_menu, retry
+from ivr.menu import attempt_of, gather_urls, leave_to_person, main_menu, retry
 from ivr.speech import digits_words
 from ivr.turn import Appeal, NotThisCall, Turn
 from ivr.twiml import Prompt
@@ -85,9 +85,7 @@ def topic_choice(turn: Turn) -> VoiceResponse:
         return main_menu(turn)
     if key == "0":
         return leave_to_person(turn)
-    return retry(
-        turn, turn.arg("attempt", 1, 3), lambda again, problem: topics(turn, again, (problem,))
-    )
+    return retry(turn, attempt_of(turn), lambda again, problem: topics(turn, again, (problem,)))
 
 
 def record_prompt(
@@ -120,7 +118,7 @@ def recorded(turn: Turn) -> VoiceResponse:
         return twiml.empty()
     if appeal is None:
         turn.log.event("empty_recording")
-        attempt = turn.arg("attempt", 1, RECORD_TRIES)
+        attempt = attempt_of(turn, RECORD_TRIES)
         if attempt < RECORD_TRIES:
             return record_prompt(turn, topic, attempt + 1, ("appeal_empty", "try_again"))
         return main_menu(turn, "appeal_empty")

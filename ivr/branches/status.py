@@ -11,7 +11,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import twiml
 from ivr.branch import Branch
-from ivr.menu import gather_urls, main_menu
+from ivr.menu import attempt_of, gather_urls, main_menu
 from ivr.speech import date_words, digits_words
 from ivr.turn import Appeal, Turn
 from ivr.twiml import Prompt
@@ -53,7 +53,7 @@ def number_typed(turn: Turn) -> VoiceResponse:
     if appeal is None:
         problem = "appeal_not_found" if digits else "no_input"
         turn.log.event("appeal_not_found", digits[:8])
-        attempt = turn.arg("attempt", 1, NUMBER_TRIES)
+        attempt = attempt_of(turn, NUMBER_TRIES)
         if attempt < NUMBER_TRIES:
             return start(turn, attempt + 1, (problem, "try_again"))
         return main_menu(turn, problem)

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 import db
 from bench import dataset, export, queries
-from calllog.web.export import CSV_COLUMNS
 from models import Call
+from staff.web.export import CSV_COLUMNS
 from tests.reliability.harness import scratch_database
 
 CALLS = 3_000

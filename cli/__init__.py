@@ -1,0 +1,196 @@
+"""Command-line tools: ``flask --app app <group> <command>``."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from calllog import migrate, schedule, tokens
+from calllog.office import get_office
+from calllog.staff import create_user, find_user
+from cli.recordings import recordings_cli, retention_cli
+from cli.reminders import reminders_cli
+from db import get_session
+from models import ReceptionSession, StaffRole
+from outbound.twilio_rest import twilio_client
+from twilio_turn.replay import replay_spool
+
+db_cli = AppGroup("db", help="The database schema (Alembic migrations).")
+staff_cli = AppGroup("staff", help="Staff accounts and API tokens.")
+twilio_cli = AppGroup("twilio", help="The lines' settings on the Twilio account.")
+spool_cli = AppGroup("spool", help="Messages kept while the database was down.")
+demo_cli = AppGroup("demo", help="Demonstration data.")
+
+ROLE = click.Choice([role.value for role in StaffRole])
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations up to REVISION (default: the newest)."""
+    migrate.upgrade(revision)
+    click.echo(f"database upgraded to {revision}")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    migrate.revision(message)
+
+
+@staff_cli.command("create-token")
+@click.argument("name")
+@click.option("--role", type=ROLE, default=StaffRole.OPERATOR.value, show_default=True)
+@click.option("--days", type=click.IntRange(1), help="Expire after this many days.")
+def create_token(name: str, role: str, days: int | None) -> None:
+    """Create an API token called NAME; the token is printed as the last line."""
+    session = get_session()
+    now = get_office().now()
+    expires = now + timedelta(days=days) if days else None
+    _, secret = tokens.create_token(session, name, StaffRole(role), now, expires)
+    session.commit()
+    click.echo(f"API token {name!r} ({role}); keep it secret, it is shown only once:", err=True)
+    click.echo(secret)
+
+
+@staff_cli.command("revoke-token")
+@click.argument("name")
+def revoke_token(name: str) -> None:
+    """Revoke every API token called NAME."""
+    session = get_session()
+    count = tokens.revoke_token(session, name, get_office().now())
+    session.commit()
+    click.echo(f"revoked {count} token(s)")
+
+
+@staff_cli.command("add-user")
+@click.argument("login")
+@click.option("--role", type=ROLE, default=StaffRole.OPERATOR.value, show_default=True)
+@click.password_option(help="Asked for when not given.")
+def add_user(login: str, role: str, password: str) -> None:
+    """Create a staff account LOGIN with ROLE; the password is asked for."""
+    session = get_session()
+    try:
+        create_user(session, login, password, StaffRole(role), get_office().now())
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    session.commit()
+    click.echo(f"staff account {login!r} ({role}) created")
+
+
+@twilio_cli.command("configure")
+def twilio_configure() -> None:
+    """Point every line's voice, status and fallback URLs at PUBLIC_BASE_URL."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if not base:
+        raise click.ClickException("PUBLIC_BASE_URL is not set: Twilio needs the public address")
+    base = base.rstrip("/")
+    settings = {
+        "voice_url": f"{base}/twilio/voice",
+        "voice_method": "POST",
+        "status_callback": f"{base}/twilio/status",
+        "status_callback_method": "POST",
+        "voice_fallback_url": f"{base}/twilio/fallback",
+        "voice_fallback_method": "POST",
+    }
+    client = twilio_client()
+    missing = []
+    for line in get_office().lines:
+        numbers = [line.number, *(alias for alias in line.aliases if alias.startswith("+"))]
+        found = [
+            record
+            for number in numbers
+            for record in client.incoming_phone_numbers.list(phone_number=number)
+        ]
+        for record in found:
+            client.incoming_phone_numbers(record.sid).update(**settings)
+            click.echo(f"{line.number}: configured Twilio number {record.phone_number}")
+        if not found:
+            missing.append(line.number)
+            click.echo(f"{line.number}: no such number on this Twilio account", err=True)
+    if missing:
+        raise click.ClickException(
+            f"{len(missing)} line(s) not configured: {', '.join(missing)}; "
+            "add the Twilio number the line forwards to as an alias in RECEPTION_LINES"
+        )
+
+
+@spool_cli.command("replay")
+def spool_replay() -> None:
+    """Write what was spooled while the database was down into it."""
+    count = replay_spool()
+    if count is None:
+        raise click.ClickException("another process is replaying the spool right now")
+    click.echo(f"replayed {count} spooled webhook(s)")
+
+
+DEMO_EXPERTS = (
+    ("Иванова Мария Петровна", "депутат Законодательного собрания Пермского края"),
+    ("Смирнов Алексей Викторович", "юрист, консультант по жилищным вопросам"),
+    ("Кузнецова Ольга Сергеевна", "специалист по социальной защите"),
+)
+# Places are spoken on the phone: words, not abbreviations.
+OFFICE_PLACE = "город Пермь, улица Екатерининская, дом 210, кабинет 3"
+OUTREACH_PLACE = "город Краснокамск, улица Карла Маркса, дом 3, администрация, зал заседаний"
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """A month of reception sessions (office and one outreach) and a demo staff account."""
+    session = get_session()
+    office = get_office()
+    now = office.now()
+    if session.scalar(sa.select(ReceptionSession.id).where(ReceptionSession.starts_at > now)):
+        click.echo("upcoming reception sessions exist already: nothing seeded")
+        return
+    day = now.date() + timedelta(days=1)
+    created = 0
+    while day <= now.date() + timedelta(days=30):
+        if day.weekday() in (1, 3) and office.hours.intervals(day):
+            expert, title = DEMO_EXPERTS[created % len(DEMO_EXPERTS)]
+            schedule.create_session(
+                session,
+                expert=expert,
+                title=title,
+                place=OFFICE_PLACE,
+                starts_at=datetime.combine(day, time(10), office.clock.tz),
+                ends_at=datetime.combine(day, time(13), office.clock.tz),
+                slot_minutes=20,
+            )
+            created += 1
+        day += timedelta(days=1)
+    outreach_day = now.date() + timedelta(days=16)
+    schedule.create_session(
+        session,
+        expert=DEMO_EXPERTS[0][0],
+        title=DEMO_EXPERTS[0][1],
+        place=OUTREACH_PLACE,
+        starts_at=datetime.combine(outreach_day, time(11), office.clock.tz),
+        ends_at=datetime.combine(outreach_day, time(14), office.clock.tz),
+        slot_minutes=30,
+        outreach=True,
+    )
+    if find_user(session, "demo") is None:
+        create_user(session, "demo", "demo-password", StaffRole.SUPERVISOR, now)
+    session.commit()
+    click.echo(f"{created + 1} reception sessions; staff account demo / demo-password")
+
+
+def init_app(app: Flask) -> None:
+    groups = (
+        db_cli,
+        staff_cli,
+        twilio_cli,
+        spool_cli,
+        demo_cli,
+        reminders_cli,
+        recordings_cli,
+        retention_cli,
+    )
+    for group in groups:
+        app.cli.add_command(group)

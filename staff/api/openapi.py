@@ -1,0 +1,195 @@
+"""``/api/openapi.json``: the OpenAPI 3.1 description of the whole API.
+
+A test checks it against the app's URL map, so a route cannot be added or removed
+without this document following.
+"""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from staff.api import bp
+from staff.api.openapi_schemas import (
+    APPEAL_STATUSES,
+    CALLBACK_STATUSES,
+    DATE,
+    ERRORS,
+    INTEGER,
+    OUTCOMES,
+    PAGE,
+    PERIOD,
+    SCHEMAS,
+    STRING,
+    TIME,
+    Schema,
+    answer,
+    body,
+    enum,
+    listing,
+    path,
+    query,
+    ref,
+)
+
+PATHS: dict[str, Schema] = {
+    "/calls": {
+        "get": {
+            "summary": "The call log, newest first",
+            "parameters": [
+                query("line", STRING, "E.164 number of the line"),
+                query("outcome", OUTCOMES),
+                query("status", STRING, "Twilio's final call status"),
+                query("caller", STRING, "E.164, or the end of a number"),
+                *PERIOD,
+                *PAGE,
+            ],
+            "responses": {"200": listing("Call"), **ERRORS},
+        }
+    },
+    "/calls/{sid}": {
+        "get": {
+            "summary": "One call, its menu path and what it produced",
+            "parameters": [path("sid")],
+            "responses": {"200": answer(ref("CallDetail")), **ERRORS},
+        }
+    },
+    "/appeals": {
+        "get": {
+            "summary": "Appeals, newest first",
+            "parameters": [
+                query("status", APPEAL_STATUSES),
+                query("topic", STRING),
+                query("overdue", enum("0", "1", "true", "false")),
+                *PERIOD,
+                *PAGE,
+            ],
+            "responses": {"200": listing("Appeal"), **ERRORS},
+        }
+    },
+    "/appeals/{number}": {
+        "get": {
+            "summary": "One appeal",
+            "parameters": [path("number")],
+            "responses": {"200": answer(ref("Appeal")), **ERRORS},
+        },
+        "patch": {
+            "summary": "Change the status (with a note) or extend the answer period once",
+            "parameters": [path("number")],
+            "requestBody": body(
+                {
+                    "type": "object",
+                    "properties": {
+                        "status": APPEAL_STATUSES,
+                        "note": STRING,
+                        "extend": {"type": "boolean"},
+                    },
+                }
+            ),
+            "responses": {"200": answer(ref("Appeal")), **ERRORS},
+        },
+    },
+    "/sessions": {
+        "post": {
+            "summary": "Create a reception session and its slots (supervisor)",
+            "requestBody": body(
+                {
+                    "type": "object",
+                    "properties": {
+                        "expert": STRING,
+                        "title": STRING,
+                        "place": STRING,
+                        "starts_at": TIME,
+                        "ends_at": TIME,
+                        "slot_minutes": INTEGER,
+                        "outreach": {"type": "boolean"},
+                    },
+                    "required": [
+                        "expert",
+                        "title",
+                        "place",
+                        "starts_at",
+                        "ends_at",
+                        "slot_minutes",
+                    ],
+                }
+            ),
+            "responses": {"201": answer(ref("Session"), "created"), **ERRORS},
+        }
+    },
+    "/appointments": {
+        "get": {
+            "summary": "The appointments of a local day, in time order",
+            "parameters": [
+                query("date", DATE, required=True),
+                query("status", enum("booked", "cancelled", "attended", "no_show")),
+                *PAGE,
+            ],
+            "responses": {"200": listing("Appointment"), **ERRORS},
+        }
+    },
+    "/callbacks": {
+        "get": {
+            "summary": "The callback queue, due first",
+            "parameters": [query("status", CALLBACK_STATUSES, "default: pending"), *PAGE],
+            "responses": {"200": listing("Callback"), **ERRORS},
+        }
+    },
+    "/callbacks/{callback_id}/attempts": {
+        "post": {
+            "summary": "Record an attempt to call the citizen back",
+            "parameters": [path("callback_id", INTEGER)],
+            "requestBody": body(
+                {
+                    "type": "object",
+                    "properties": {
+                        "result": enum("reached", "no_answer", "wrong_number"),
+                        "note": STRING,
+                    },
+                    "required": ["result"],
+                }
+            ),
+            "responses": {"200": answer(ref("Callback")), **ERRORS},
+        }
+    },
+    "/reports/summary": {
+        "get": {
+            "summary": "The period report's figures (supervisor)",
+            "parameters": [
+                query("since", DATE, required=True),
+                query("until", DATE, "included", required=True),
+            ],
+            "responses": {"200": answer(ref("Summary")), **ERRORS},
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "responses": {"200": answer({"type": "object"}), **ERRORS},
+        }
+    },
+}
+
+DOCUMENT: Schema = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Reception Line API",
+        "version": "1",
+        "description": (
+            "The call log, appeals, appointments and callbacks of the public reception in "
+            "Perm. Times are ISO 8601 in the office's offset; `since`, `until` and `date` "
+            "are local calendar days. Lists answer `{items, next}`."
+        ),
+    },
+    "servers": [{"url": "/api"}],
+    "security": [{"bearer": []}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": SCHEMAS,
+    },
+    "paths": PATHS,
+}
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(DOCUMENT)

@@ -1,0 +1,139 @@
+"""Changes from the appointments page: marking a visit, cancelling, booking a free slot.
+
+Every change writes an audit entry; a staff booking's note is kept in its entry (action
+``book``), see :mod:`staff.web.appointments`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import abort, flash, redirect, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
+
+from calllog import booking
+from calllog.audit import record
+from calllog.office import get_office
+from calllog.phones import national, parse_keypad
+from db import MAX_ROW_ID, get_session
+from models import Appointment, AppointmentStatus, BookingSource, Slot, StaffRole
+from staff.web import actor, bp, role_required
+from staff.web.appointments import BOOK_ACTION, BookForm, audit_subject, render_day
+from staff.web.labels import APPOINTMENT_STATUSES, label
+
+STATUS_CHOICES = [
+    SelectChoice(AppointmentStatus.ATTENDED.value, "пришёл"),
+    SelectChoice(AppointmentStatus.NO_SHOW.value, "не пришёл"),
+    SelectChoice(AppointmentStatus.CANCELLED.value, "отменить"),
+]
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("Отметка", choices=STATUS_CHOICES, validators=[InputRequired()])
+
+
+@bp.post("/appointments/<id:appointment_id>/status", endpoint="appointment_status")
+@role_required(StaffRole.OPERATOR)
+def change_status(appointment_id: int) -> Response:
+    session = get_session()
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None:
+        abort(404)
+    back = redirect(url_for("staff.appointments", date=_day_of(appointment.slot).isoformat()))
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash("Не выбрана отметка.", "error")
+        return back
+    status = AppointmentStatus(form.status.data)
+    now = get_office().now()
+    try:
+        if status is AppointmentStatus.CANCELLED:
+            changed = appointment.status is not AppointmentStatus.CANCELLED
+            booking.cancel(session, appointment, now)
+        else:
+            changed = booking.mark_visit(session, appointment, status, now)
+    except ValueError:
+        session.rollback()
+        flash(_refusal(appointment, status, now), "error")
+        return back
+    if changed:
+        record(
+            session,
+            actor(),
+            "change",
+            audit_subject(appointment),
+            now,
+            f"status={status.value}",
+        )
+    session.commit()
+    flash(f"Запись {appointment.code}: {label(APPOINTMENT_STATUSES, status)}.", "success")
+    return back
+
+
+def _refusal(appointment: Appointment, status: AppointmentStatus, now: datetime) -> str:
+    if appointment.status is AppointmentStatus.CANCELLED:
+        return f"Запись {appointment.code} отменена: отметить её нельзя."
+    if status is AppointmentStatus.CANCELLED:
+        return f"Запись {appointment.code} уже отмечена: отменить её нельзя."
+    return f"Запись {appointment.code}: отметить приход можно в день приёма."
+
+
+@bp.post("/appointments/book", endpoint="appointment_book")
+@role_required(StaffRole.OPERATOR)
+def book() -> Any:
+    """Book a free slot for a walk-in or a caller."""
+    form = BookForm()
+    session = get_session()
+    slot_id = form.slot_id.data
+    slot = (
+        session.get(Slot, slot_id)
+        if isinstance(slot_id, int) and 0 < slot_id <= MAX_ROW_ID
+        else None
+    )
+    if slot is None:
+        abort(404)
+    day = _day_of(slot)
+    if not form.validate_on_submit():
+        return render_day(day, form, slot.id, 400)
+    back = redirect(url_for("staff.appointments", date=day.isoformat()))
+    phone = parse_keypad(form.phone.data or "")
+    assert phone is not None  # validated
+    now = get_office().now()
+    previous = booking.upcoming_appointment(session, phone, now)
+    try:
+        appointment = booking.book(
+            session, slot_id=slot.id, phone=phone, now=now, source=BookingSource.STAFF
+        )
+    except booking.SlotTaken:
+        session.rollback()
+        flash("Это время уже занято.", "error")
+        return back
+    except ValueError:
+        session.rollback()
+        flash("Это время уже прошло: выберите другое.", "error")
+        return back
+    record(session, actor(), BOOK_ACTION, audit_subject(appointment), now, form.note.data or "")
+    message = f"Записан {national(phone)}, код записи {appointment.code}."
+    if previous is not None and previous.status is AppointmentStatus.CANCELLED:
+        record(
+            session,
+            actor(),
+            "change",
+            audit_subject(previous),
+            now,
+            "status=cancelled (moved)",
+        )
+        when = previous.slot.starts_at.astimezone(get_office().clock.tz)
+        message += f" Прежняя запись этого номера на {when:%d.%m.%Y %H:%M} отменена."
+    session.commit()
+    flash(message, "success")
+    return back
+
+
+def _day_of(slot: Slot) -> date:
+    return slot.starts_at.astimezone(get_office().clock.tz).date()

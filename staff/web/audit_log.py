@@ -1,0 +1,80 @@
+"""The audit log (supervisors): who viewed, exported or changed which personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import render_template, request
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from calllog.appeal_queries import day_bounds
+from calllog.office import get_office
+from models import AuditEntry, StaffRole
+from staff.web import bp, role_required
+from staff.web.appeals import keyset_page, page_url
+from staff.web.forms import StaffForm, options
+
+ACTIONS = {"view": "просмотр", "export": "выгрузка", "change": "изменение"}
+
+
+class AuditFilterForm(StaffForm):
+    """Read from the query string, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField("Кто", validators=[Optional(), Length(max=100)])
+    action = SelectField(
+        "Действие", choices=options(ACTIONS.items(), "все"), validators=[Optional()]
+    )
+    subject = StringField("Что", validators=[Optional(), Length(max=100)])
+    since = DateField("С", validators=[Optional()])
+    until = DateField("По", validators=[Optional()])
+
+    def __init__(self) -> None:
+        super().__init__(formdata=request.args)
+
+    def query(self, tz: Any) -> sa.Select[tuple[AuditEntry]]:
+        """The entries matching the fields that passed validation, newest first."""
+
+        def good(field: Any) -> Any:
+            value = field.data.strip() if isinstance(field.data, str) else field.data
+            return value if value and not field.errors else None
+
+        query = sa.select(AuditEntry)
+        if actor := good(self.actor):
+            # "anna" finds "staff:anna"; an API token is found by its name.
+            query = query.where(AuditEntry.actor.contains(actor, autoescape=True))
+        if action := good(self.action):
+            query = query.where(AuditEntry.action == action)
+        if subject := good(self.subject):
+            # "appeal:123456" finds that appeal; "appeal:" finds every appeal.
+            query = query.where(AuditEntry.subject.startswith(subject, autoescape=True))
+        start, end = day_bounds(good(self.since), good(self.until), tz)
+        if start is not None:
+            query = query.where(AuditEntry.at >= start)
+        if end is not None:
+            query = query.where(AuditEntry.at < end)
+        return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+@bp.get("/audit")
+@role_required(StaffRole.SUPERVISOR)
+def audit() -> str:
+    form = AuditFilterForm()
+    form.validate()
+    entries, next_cursor = keyset_page(
+        form.query(get_office().clock.tz),
+        (AuditEntry.at, AuditEntry.id),
+        lambda entry: (entry.at, entry.id),
+    )
+    return render_template(
+        "staff/audit.html",
+        form=form,
+        entries=entries,
+        actions=ACTIONS,
+        next_url=page_url(next_cursor) if next_cursor else None,
+        first_url=page_url(None) if request.args.get("cursor") else None,
+    )

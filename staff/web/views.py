@@ -1,0 +1,21 @@
+"""Importing the page modules registers their URL rules on the staff blueprint."""
+
+from staff.web import (  # noqa: F401
+    appeal,
+    appeal_new,
+    appeals,
+    appointment,
+    appointments,
+    audit_log,
+    auth,
+    call,
+    callback,
+    callbacks,
+    calls,
+    dashboard,
+    export,
+    recordings,
+    reports,  # noqa: F401
+    schedule,
+    users,
+)

@@ -1,0 +1,1 @@
+"""Unit tests of the voice menu's decisions: plain objects, no HTTP, no database."""
