@@ -273,6 +273,8 @@ class Appeal(Base):
     register_due: orm.Mapped[date]
     answer_due: orm.Mapped[date]
     extended: orm.Mapped[bool] = orm.mapped_column(default=False)
+    # When retention took the applicant's personal data (after the archive's age).
+    anonymised_at: orm.Mapped[datetime | None]
 
     history: orm.Mapped[list[AppealStatusChange]] = orm.relationship(
         back_populates="appeal", order_by="AppealStatusChange.id", cascade="all, delete-orphan"
@@ -366,6 +368,8 @@ class Appointment(Base):
     created_at: orm.Mapped[datetime]
     cancelled_at: orm.Mapped[datetime | None]
     reminder_sent_at: orm.Mapped[datetime | None]
+    # When retention or an erasure took the number.
+    anonymised_at: orm.Mapped[datetime | None]
 
     slot: orm.Mapped[Slot] = orm.relationship(back_populates="appointments")
     calls: orm.Mapped[list[Call]] = orm.relationship(
@@ -395,12 +399,14 @@ class Callback(Base):
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    phone: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    # None once retention or an erasure took the number.
+    phone: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
     reasons: orm.Mapped[list[str]]
     status: orm.Mapped[CallbackStatus]
     created_at: orm.Mapped[datetime]
     due_at: orm.Mapped[datetime]
     closed_at: orm.Mapped[datetime | None]
+    anonymised_at: orm.Mapped[datetime | None]
 
     calls: orm.Mapped[list[Call]] = orm.relationship(back_populates="callback", order_by="Call.id")
     attempts: orm.Mapped[list[CallbackAttempt]] = orm.relationship(

@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "BOOKING_MAX_DAYS_AHEAD": 30,
     "RETENTION_RECORDINGS_DAYS": 365,
     "RETENTION_CALLS_DAYS": 1095,
+    "RETENTION_APPEALS_DAYS": 1825,
     # Recordings copied home from Twilio (152-FZ), then deleted there.
     "RECORDINGS_FORMAT": "mp3",
     "RECORDINGS_STORAGE": "local",

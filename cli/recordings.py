@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from calllog import recording_sync, retention
+from calllog.forgetting import lazy_forgetter
 from calllog.office import get_office
 from calllog.recording_copies import Copier, app_storage
 from db import get_session
@@ -63,15 +64,8 @@ def recordings_sync(retry_failed: bool) -> None:
 
 @retention_cli.command("purge")
 def retention_purge() -> None:
-    """Delete recordings and anonymise calls past RETENTION_RECORDINGS_DAYS / _CALLS_DAYS."""
-    config = current_app.config
-    copier: list[Copier] = []
-
-    def forget_at_twilio(sid: str) -> str | None:
-        if not copier:
-            copier.append(_copier())
-        return copier[0].forget(sid)
-
+    """Delete recordings and anonymise calls, callbacks, appointments and appeals past
+    RETENTION_RECORDINGS_DAYS, _CALLS_DAYS and _APPEALS_DAYS; a second run changes nothing."""
     try:
         storage = app_storage()
     except StorageError as error:
@@ -80,11 +74,10 @@ def retention_purge() -> None:
         get_session(),
         get_office().now(),
         storage,
-        recordings_days=int(config["RETENTION_RECORDINGS_DAYS"]),
-        calls_days=int(config["RETENTION_CALLS_DAYS"]),
-        forget_at_twilio=forget_at_twilio,
+        retention.RetentionAges.from_config(current_app.config),
+        forget_at_twilio=lazy_forgetter(lambda: _copier().forget),
     )
-    click.echo(f"purged {report.recordings} recording(s), anonymised {report.calls} call(s)")
+    click.echo(report.summary())
     if report.errors:
         click.echo(f"{report.errors} recording(s) could not be purged yet; see the log", err=True)
         raise click.exceptions.Exit(1)

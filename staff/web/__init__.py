@@ -46,6 +46,7 @@ MENU = (
     ("staff.reports", "Отчёты", StaffRole.SUPERVISOR),
     ("staff.users", "Сотрудники", StaffRole.ADMIN),
     ("staff.audit", "Журнал доступа", StaffRole.SUPERVISOR),
+    ("staff.personal_data", "Персональные данные", StaffRole.SUPERVISOR),
 )
 View = TypeVar("View", bound=Callable[..., Any])
 

@@ -14,6 +14,7 @@ from staff.web import (  # noqa: F401
     calls,
     dashboard,
     export,
+    personal_data,
     recordings,
     reports,  # noqa: F401
     schedule,

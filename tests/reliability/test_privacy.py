@@ -140,7 +140,10 @@ def test_retention_purge_run_twice_changes_nothing_the_second_time(
         second = runner.invoke(args=["retention", "purge"], catch_exceptions=False)
 
         assert second.exit_code == 0, second.output
-        assert second.stdout.strip() == "purged 0 recording(s), anonymised 0 call(s)"
+        assert second.stdout.strip() == (
+            "purged 0 recording(s), anonymised 0 call(s), 0 callback(s), 0 appointment(s), "
+            "0 appeal(s)"
+        )
         assert snapshot(records) == after_first
         assert files(copies) == stored
         assert len(fake_twilio.requests) == twilio_requests
