@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,28 +23,9 @@ import models
 from simulator import Simulator
 from tests.conftest import LINE, MOBILE
 from tests.fakes import FakeTwilioHttp, fake_audio
+from tests.privacy_scan import PUBLIC_NUMBERS, personal_data_in
 from tests.reliability import harness
 from tests.reliability.conftest import LOG_RECORDS
-
-#: The reception's own published numbers: not personal data, logged in full on purpose.
-PUBLIC_NUMBERS = {"+73422368229", "+73422368458", "+73422367992"}
-FULL_NUMBER = re.compile(r"(?<![\w*])\+?[78]\d{10}(?!\d)|(?<![\w*])\+\d{11,15}(?!\d)")
-RECORDING_URL = re.compile(
-    r"https?://\S*/Recordings/RE[0-9a-fA-F]{32}|api\.twilio\.com/\S*Recordings"
-)
-#: Citizens' names typed by staff or said by callers in the tests (the experts' are public).
-CITIZEN_NAMES = ("Иванов Иван", "Петров Пётр", "Сидорова", "Кузнецова Анна")
-
-
-def personal_data_in(line: str) -> list[str]:
-    found = [
-        number
-        for number in FULL_NUMBER.findall(line)
-        if number not in PUBLIC_NUMBERS and "+" + number.lstrip("+") not in PUBLIC_NUMBERS
-    ]
-    found += RECORDING_URL.findall(line)
-    found += [name for name in CITIZEN_NAMES if name in line]
-    return found
 
 
 def test_the_logs_of_the_whole_run_hold_no_personal_data(report) -> None:
@@ -74,6 +54,9 @@ def test_the_log_check_would_see_a_number_a_name_and_a_recording_url() -> None:
         "GET https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE" + "a" * 32
     )
     assert personal_data_in("appeal by Иванов Иван Иванович")
+    assert personal_data_in("звонок с 8 (902) 471-22-33") == ["8 (902) 471-22-33"]
+    assert personal_data_in("caller +7 902 471 22 33")
+    assert not personal_data_in("линия 8 (342) 236-82-29, обращение 2026001, код 4711")
 
 
 # --- retention purge, twice ----------------------------------------------------------------
