@@ -173,7 +173,7 @@ def test_erase_leaves_no_trace_outside_the_appeals_the_law_keeps(
 ):
     session = records()
     recordings = session.scalars(sa.select(models.Recording).order_by(models.Recording.id)).all()
-    message, name, _ = recordings
+    message, name, theirs = recordings
     assert message.appeal_id is not None
     assert name.appointment_id is not None
     assert traces_outside_appeals(snapshot(records))  # the check can see the number
@@ -188,7 +188,7 @@ def test_erase_leaves_no_trace_outside_the_appeals_the_law_keeps(
     assert f"обращение № {history['appeal']} оставлено" in result.stdout
     rows = snapshot(records)
     assert traces_outside_appeals(rows) == []
-    assert files(copies) == {message.storage_key, records().get(models.Recording, 3).storage_key}
+    assert files(copies) == {message.storage_key, theirs.storage_key}
     session = records()
     name = session.get(models.Recording, name.id)
     assert name.state is RecordingState.PURGED

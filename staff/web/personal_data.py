@@ -34,6 +34,7 @@ from calllog.retention import RetentionAges
 from db import get_session
 from models import StaffRole
 from staff.web import actor, bp, role_required
+from staff.web.call import EVENT_KINDS
 from staff.web.forms import StaffForm, printable, strip
 from staff.web.labels import (
     APPEAL_CHANNELS,
@@ -199,6 +200,7 @@ def _download(body: str, mimetype: str, now: datetime, extension: str) -> Respon
 
 def _labels() -> dict[str, Any]:
     return {
+        "events": EVENT_KINDS,
         "outcomes": OUTCOMES,
         "appeal_statuses": APPEAL_STATUSES,
         "channels": APPEAL_CHANNELS,
