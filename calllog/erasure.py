@@ -76,7 +76,6 @@ class ErasurePlan:
     appointments: list[Appointment]
     recordings: list[Recording]
     kept_appeals: list[Appeal]
-    kept_recordings: list[Recording]
     kept_consents: list[Consent]
 
     @property
@@ -107,16 +106,17 @@ class ErasureReport:
 def plan(session: orm.Session, phone: str) -> ErasurePlan:
     """What erasing ``phone`` (E.164) would do, without doing it."""
     data = gather(session, phone)
-    kept_appeals = data.appeals
-    live = [r for r in data.recordings if r.state is not RecordingState.PURGED]
     return ErasurePlan(
         data=data,
         calls=data.calls,
         callbacks=[c for c in data.callbacks if c.anonymised_at is None],
         appointments=[a for a in data.appointments if a.anonymised_at is None],
-        recordings=[r for r in live if r.appeal_id is None],
-        kept_appeals=kept_appeals,
-        kept_recordings=[r for r in live if r.appeal_id is not None],
+        recordings=[
+            r
+            for r in data.recordings
+            if r.appeal_id is None and r.state is not RecordingState.PURGED
+        ],
+        kept_appeals=data.appeals,
         kept_consents=data.consents,
     )
 

@@ -152,7 +152,7 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Callback": obj(
         id=INTEGER,
-        phone=STRING,
+        phone=PHONE,
         reasons={"type": "array", "items": STRING},
         status=CALLBACK_STATUSES,
         due_at=TIME,
