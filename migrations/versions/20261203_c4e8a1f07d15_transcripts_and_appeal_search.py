@@ -1,0 +1,103 @@
+"""transcript (live transcription of requests and names); appeal_search and its index
+
+Revision ID: c4e8a1f07d15
+Revises: b7d41c2e9f05
+Created: 2026-12-03 10:30:00.000000
+
+The search index depends on the database: on PostgreSQL a GIN index on
+``to_tsvector('russian', document)``; on SQLite an FTS5 table ``appeal_fts`` whose
+``stems`` the application fills with Snowball stems (``rowid`` is the appeal's id).
+Neither is in the models (``tests/test_migrations.py`` knows them).
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import models
+
+revision = "c4e8a1f07d15"
+down_revision = "b7d41c2e9f05"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "transcript",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("call_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("name", "message", name="recordingkind", native_enum=False, length=24),
+            nullable=False,
+        ),
+        sa.Column("sid", sa.String(length=34), nullable=True),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "started",
+                "stopped",
+                "failed",
+                name="transcriptstate",
+                native_enum=False,
+                length=24,
+            ),
+            nullable=False,
+        ),
+        sa.Column("segments", sa.JSON(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("confidence", sa.Double(), nullable=True),
+        sa.Column("error_code", sa.String(length=16), nullable=True),
+        sa.Column("appeal_id", sa.Integer(), nullable=True),
+        sa.Column("appointment_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", models.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["appeal_id"], ["appeal.id"], name=op.f("fk_transcript_appeal_id_appeal")
+        ),
+        sa.ForeignKeyConstraint(
+            ["appointment_id"],
+            ["appointment.id"],
+            name=op.f("fk_transcript_appointment_id_appointment"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["call_id"], ["call.id"], name=op.f("fk_transcript_call_id_call"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transcript")),
+        sa.UniqueConstraint("call_id", "name", name=op.f("uq_transcript_call_id")),
+    )
+    op.create_index(op.f("ix_transcript_appeal_id"), "transcript", ["appeal_id"], unique=False)
+    op.create_index(
+        op.f("ix_transcript_appointment_id"), "transcript", ["appointment_id"], unique=False
+    )
+    op.create_table(
+        "appeal_search",
+        sa.Column("appeal_id", sa.Integer(), nullable=False),
+        sa.Column("document", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["appeal_id"],
+            ["appeal.id"],
+            name=op.f("fk_appeal_search_appeal_id_appeal"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("appeal_id", name=op.f("pk_appeal_search")),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE INDEX ix_appeal_search_russian ON appeal_search "
+            "USING gin (to_tsvector('russian', document))"
+        )
+    else:
+        op.execute("CREATE VIRTUAL TABLE appeal_fts USING fts5(stems, tokenize='unicode61')")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX ix_appeal_search_russian")
+    else:
+        op.execute("DROP TABLE appeal_fts")
+    op.drop_table("appeal_search")
+    op.drop_index(op.f("ix_transcript_appointment_id"), table_name="transcript")
+    op.drop_index(op.f("ix_transcript_appeal_id"), table_name="transcript")
+    op.drop_table("transcript")
