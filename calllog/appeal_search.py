@@ -64,10 +64,11 @@ def index(session: orm.Session, appeal: Appeal) -> None:
 def hits(session: orm.Session, query: str) -> sa.Subquery:
     """``(appeal_id, score)`` of the appeals whose document has every word of ``query``
     (in any form), the higher the score the better the match."""
-    terms = list(dict.fromkeys(stems(query)))[:MAX_QUERY_WORDS]
+    asked = list(dict.fromkeys(words(query)))[:MAX_QUERY_WORDS]
     if session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL stems the words itself, with the same Snowball algorithm.
         vector = sa.func.to_tsvector(RUSSIAN, AppealSearch.document)
-        wanted = sa.func.plainto_tsquery(RUSSIAN, " ".join(terms) or "")
+        wanted = sa.func.plainto_tsquery(RUSSIAN, " ".join(asked))
         return (
             sa.select(
                 AppealSearch.appeal_id.label("appeal_id"),
@@ -76,6 +77,7 @@ def hits(session: orm.Session, query: str) -> sa.Subquery:
             .where(vector.bool_op("@@")(wanted))
             .subquery("hits")
         )
+    terms = list(dict.fromkeys(_stemmer().stemWords(asked)))
     match = " ".join(f'"{term}"' for term in terms)
     statement = sa.text(
         "SELECT rowid AS appeal_id, -rank AS score FROM appeal_fts WHERE appeal_fts MATCH :match"
