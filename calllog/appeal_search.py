@@ -119,3 +119,17 @@ def marked(text: str, query: str) -> list[tuple[str, bool]]:
     if position < len(text):
         pieces.append((text[position:], False))
     return pieces
+
+
+def excerpt(text: str, query: str, around: int = 12) -> list[tuple[str, bool]]:
+    """The part of ``text`` around its first word the query asked for, :func:`marked`;
+    ``…`` where it was cut."""
+    pieces = marked(text, query)
+    first = next((index for index, (_, hit) in enumerate(pieces) if hit), 0)
+    start, end = max(0, first - around), first + 2 * around
+    shown = pieces[start:end]
+    if start > 0:
+        shown.insert(0, ("… ", False))
+    if end < len(pieces):
+        shown.append((" …", False))
+    return shown
