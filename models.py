@@ -159,7 +159,9 @@ call_appeal = sa.Table(
     "call_appeal",
     Base.metadata,
     sa.Column("call_id", sa.ForeignKey("call.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("appeal_id", sa.ForeignKey("appeal.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "appeal_id", sa.ForeignKey("appeal.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 call_appointment = sa.Table(
@@ -506,10 +508,10 @@ class Transcript(Base):
 class AppealSearch(Base):
     """The text an appeal is found by: staff's summary and the transcript, as one document.
 
-    Kept by ``calllog.appeal_search`` whenever either changes. PostgreSQL searches it
-    through a GIN index on ``to_tsvector('russian', document)``; SQLite through the FTS5
-    table ``appeal_fts`` of its Snowball stems. Both are made by the migration only, on
-    their own database.
+    Kept by ``calllog.appeal_search`` whenever either changes. PostgreSQL searches its
+    column ``fts_russian`` (``to_tsvector('russian', document)``, stored, GIN-indexed);
+    SQLite the FTS5 table ``appeal_fts`` of its Snowball stems. Both are made by the
+    migration only, on their own database.
     """
 
     __tablename__ = "appeal_search"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 
 import snowballstemmer
 import sqlalchemy as sa
@@ -23,9 +24,19 @@ MAX_QUERY_WORDS = 12
 RUSSIAN = sa.literal_column("'russian'::regconfig")
 
 
-@functools.cache
+_local = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("russian")
+    """This thread's Russian stemmer (a stemmer keeps state while it works)."""
+    if not hasattr(_local, "stemmer"):
+        _local.stemmer = snowballstemmer.stemmer("russian")
+    return _local.stemmer
+
+
+@functools.lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
 
 
 def words(text: str) -> list[str]:
@@ -34,7 +45,7 @@ def words(text: str) -> list[str]:
 
 def stems(text: str) -> list[str]:
     """The Snowball stems of the words of ``text``, in order."""
-    return _stemmer().stemWords(words(text))
+    return [stem(word) for word in words(text)]
 
 
 def document(appeal: Appeal) -> str:
@@ -66,8 +77,9 @@ def hits(session: orm.Session, query: str) -> sa.Subquery:
     (in any form), the higher the score the better the match."""
     asked = list(dict.fromkeys(words(query)))[:MAX_QUERY_WORDS]
     if session.get_bind().dialect.name == "postgresql":
-        # PostgreSQL stems the words itself, with the same Snowball algorithm.
-        vector = sa.func.to_tsvector(RUSSIAN, AppealSearch.document)
+        # PostgreSQL stems the words itself, with the same Snowball algorithm; the
+        # document's vector is a stored column the migration added (GIN-indexed).
+        vector = sa.literal_column("appeal_search.fts_russian")
         wanted = sa.func.plainto_tsquery(RUSSIAN, " ".join(asked))
         return (
             sa.select(
@@ -77,7 +89,7 @@ def hits(session: orm.Session, query: str) -> sa.Subquery:
             .where(vector.bool_op("@@")(wanted))
             .subquery("hits")
         )
-    terms = list(dict.fromkeys(_stemmer().stemWords(asked)))
+    terms = list(dict.fromkeys(stem(word) for word in asked))
     match = " ".join(f'"{term}"' for term in terms)
     statement = sa.text(
         "SELECT rowid AS appeal_id, -rank AS score FROM appeal_fts WHERE appeal_fts MATCH :match"
@@ -110,7 +122,7 @@ def marked(text: str, query: str) -> list[tuple[str, bool]]:
     pieces: list[tuple[str, bool]] = []
     position = 0
     for word in WORD.finditer(text):
-        hit = _stemmer().stemWord(word.group().lower().replace("ё", "е")) in wanted
+        hit = stem(word.group().lower().replace("ё", "е")) in wanted
         if hit:
             if word.start() > position:
                 pieces.append((text[position : word.start()], False))

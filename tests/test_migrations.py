@@ -20,8 +20,9 @@ import models
 from calllog.migrate import alembic_config
 
 #: The appeals' search index, made by the migration on its own database only: the FTS5
-#: table (and the tables FTS5 keeps beside it) on SQLite, a GIN index on PostgreSQL.
-SEARCH_INDEX = ("appeal_fts", "ix_appeal_search_russian")
+#: table (and the tables FTS5 keeps beside it) on SQLite; on PostgreSQL a generated
+#: tsvector column and its GIN index.
+SEARCH_INDEX = ("appeal_fts", "fts_russian", "ix_appeal_search_fts_russian")
 
 
 def outside_the_models(name: str | None) -> bool:

@@ -4,10 +4,11 @@ Revision ID: c4e8a1f07d15
 Revises: b7d41c2e9f05
 Created: 2026-12-03 10:30:00.000000
 
-The search index depends on the database: on PostgreSQL a GIN index on
-``to_tsvector('russian', document)``; on SQLite an FTS5 table ``appeal_fts`` whose
-``stems`` the application fills with Snowball stems (``rowid`` is the appeal's id).
-Neither is in the models (``tests/test_migrations.py`` knows them).
+The search index depends on the database: on PostgreSQL a stored generated column
+``fts_russian`` = ``to_tsvector('russian', document)`` with a GIN index; on SQLite an FTS5
+table ``appeal_fts`` whose ``stems`` the application fills with Snowball stems (``rowid``
+is the appeal's id). Neither is in the models (``tests/test_migrations.py`` knows them).
+Also an index of call_appeal by appeal: an appeal's calls are read for every appeal listed.
 """
 
 import sqlalchemy as sa
@@ -83,20 +84,23 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("appeal_id", name=op.f("pk_appeal_search")),
     )
+    op.create_index(op.f("ix_call_appeal_appeal_id"), "call_appeal", ["appeal_id"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
-            "CREATE INDEX ix_appeal_search_russian ON appeal_search "
-            "USING gin (to_tsvector('russian', document))"
+            "ALTER TABLE appeal_search ADD COLUMN fts_russian tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('russian', document)) STORED"
+        )
+        op.execute(
+            "CREATE INDEX ix_appeal_search_fts_russian ON appeal_search USING gin (fts_russian)"
         )
     else:
         op.execute("CREATE VIRTUAL TABLE appeal_fts USING fts5(stems, tokenize='unicode61')")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX ix_appeal_search_russian")
-    else:
+    if op.get_bind().dialect.name != "postgresql":
         op.execute("DROP TABLE appeal_fts")
+    op.drop_index(op.f("ix_call_appeal_appeal_id"), table_name="call_appeal")
     op.drop_table("appeal_search")
     op.drop_index(op.f("ix_transcript_appointment_id"), table_name="transcript")
     op.drop_index(op.f("ix_transcript_appeal_id"), table_name="transcript")
