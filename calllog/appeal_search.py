@@ -21,6 +21,9 @@ from models import Appeal, AppealSearch
 WORD = re.compile(r"\w+")
 #: Words of a query beyond this many are ignored (a pasted paragraph is not a query).
 MAX_QUERY_WORDS = 12
+#: Relevance is weighed over this many of the newest appeals that have the words: a word
+#: in a third of all appeals («отопление») is then ranked in milliseconds, not seconds.
+RANK_WINDOW = 1000
 RUSSIAN = sa.literal_column("'russian'::regconfig")
 
 
@@ -73,31 +76,36 @@ def index(session: orm.Session, appeal: Appeal) -> None:
 
 
 def hits(session: orm.Session, query: str) -> sa.Subquery:
-    """``(appeal_id, score)`` of the appeals whose document has every word of ``query``
-    (in any form), the higher the score the better the match."""
+    """``(appeal_id, score)`` of the newest :data:`RANK_WINDOW` appeals whose document has
+    every word of ``query`` (in any form), the higher the score the better the match."""
     asked = list(dict.fromkeys(words(query)))[:MAX_QUERY_WORDS]
     if session.get_bind().dialect.name == "postgresql":
         # PostgreSQL stems the words itself, with the same Snowball algorithm; the
         # document's vector is a stored column the migration added (GIN-indexed).
         vector = sa.literal_column("appeal_search.fts_russian")
-        wanted = sa.func.plainto_tsquery(RUSSIAN, " ".join(asked))
-        return (
-            sa.select(
-                AppealSearch.appeal_id.label("appeal_id"),
-                sa.func.ts_rank(vector, wanted).label("score"),
-            )
+        # The words go into the statement as a literal, so that PostgreSQL plans each
+        # search for its own words (how many appeals have them), never a generic plan.
+        typed = sa.bindparam("words", " ".join(asked), literal_execute=True)
+        wanted = sa.func.plainto_tsquery(RUSSIAN, typed)
+        window = (
+            sa.select(AppealSearch.appeal_id.label("appeal_id"), vector.label("vector"))
             .where(vector.bool_op("@@")(wanted))
-            .subquery("hits")
+            .order_by(AppealSearch.appeal_id.desc())
+            .limit(RANK_WINDOW)
+            .subquery("window")
         )
+        score = sa.func.ts_rank(window.c.vector, wanted)
+        return sa.select(window.c.appeal_id, score.label("score")).subquery("hits")
     terms = list(dict.fromkeys(stem(word) for word in asked))
     match = " ".join(f'"{term}"' for term in terms)
     statement = sa.text(
-        "SELECT rowid AS appeal_id, -rank AS score FROM appeal_fts WHERE appeal_fts MATCH :match"
+        "SELECT rowid AS appeal_id, -bm25(appeal_fts) AS score FROM appeal_fts "
+        "WHERE appeal_fts MATCH :match ORDER BY rowid DESC LIMIT :window"
         if terms
         else "SELECT 0 AS appeal_id, 0.0 AS score WHERE 0"
     )
     if terms:
-        statement = statement.bindparams(match=match)
+        statement = statement.bindparams(match=match, window=RANK_WINDOW)
     return statement.columns(appeal_id=sa.Integer, score=sa.Float).subquery("hits")
 
 
