@@ -61,8 +61,9 @@ PATHS: dict[str, Schema] = {
                     "q",
                     {"type": "string", "maxLength": 200},
                     "Words to find in the transcript and staff's summary, in any form "
-                    "(Russian stemming: «отопление» finds «нет отопления»); the cursor then "
-                    "pages through the ranked results",
+                    "(Russian stemming: «отопление» finds «нет отопления»), best match first "
+                    "among the newest 1,000 appeals that have them; the cursor then pages "
+                    "through the ranked results",
                 ),
                 query("status", APPEAL_STATUSES),
                 query("topic", STRING),
