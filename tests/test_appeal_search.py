@@ -9,11 +9,15 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy import orm
 
 import db
 from calllog import appeal_search, appeals, calls
+from calllog.migrate import alembic_config
 from calllog.tokens import create_token
-from models import AppealChannel, StaffRole
+from models import Appeal, AppealChannel, StaffRole
 from tests.conftest import LINE, MOBILE, OPEN_TIME
 from twilio_turn.form import call_facts
 
@@ -124,3 +128,31 @@ def test_the_highlight_marks_every_form_of_the_words_asked_for():
     pieces = appeal_search.marked("Нет отопления; отопление и дорогу.", "отопление дороги")
     assert [text for text, hit in pieces if hit] == ["отопления", "отопление", "дорогу"]
     assert "".join(text for text, _ in pieces) == "Нет отопления; отопление и дорогу."
+
+
+def test_summaries_written_before_the_search_existed_are_found(tmp_path) -> None:
+    """The migration that adds the search indexes the summaries staff had written."""
+    engine = db.create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    try:
+        for target in ("b7d41c2e9f05", "head"):
+            with engine.begin() as connection:
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                if target == "head":
+                    connection.execute(
+                        sa.text(
+                            "INSERT INTO appeal (id, number, topic, channel, status, "
+                            "transcript, created_at, register_due, answer_due, extended) "
+                            "VALUES (1, '2026001', 'housing', 'phone', 'registered', "
+                            "'Нет отопления в доме', '2026-12-01 06:00:00', '2026-12-04', "
+                            "'2026-12-31', 0)"
+                        )
+                    )
+                command.upgrade(config, target)
+        with orm.Session(engine) as session:
+            found = session.scalars(
+                appeal_search.ranked(session, sa.select(Appeal), "отоплению")
+            ).all()
+        assert [appeal.number for appeal in found] == ["2026001"]
+    finally:
+        engine.dispose()

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import models
+from calllog.appeal_search import stems
 
 revision = "c4e8a1f07d15"
 down_revision = "b7d41c2e9f05"
@@ -95,6 +96,26 @@ def upgrade() -> None:
         )
     else:
         op.execute("CREATE VIRTUAL TABLE appeal_fts USING fts5(stems, tokenize='unicode61')")
+    index_written_appeals()
+
+
+def index_written_appeals() -> None:
+    """The appeals whose summary staff wrote before this revision can be found too."""
+    bind = op.get_bind()
+    written = bind.execute(
+        sa.text("SELECT id, transcript FROM appeal WHERE transcript IS NOT NULL")
+    ).all()
+    if not written:
+        return
+    bind.execute(
+        sa.text("INSERT INTO appeal_search (appeal_id, document) VALUES (:id, :document)"),
+        [{"id": row.id, "document": row.transcript} for row in written],
+    )
+    if bind.dialect.name != "postgresql":
+        bind.execute(
+            sa.text("INSERT INTO appeal_fts (rowid, stems) VALUES (:id, :stems)"),
+            [{"id": row.id, "stems": " ".join(stems(row.transcript))} for row in written],
+        )
 
 
 def downgrade() -> None:
