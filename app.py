@@ -66,7 +66,12 @@ def _speaker(config: Mapping[str, Any]) -> Speaker:
         catalogue = Catalogue.load(config["PROMPTS_FILE"], branches.required_prompts())
     except CatalogueError as error:
         raise settings.ConfigError(str(error)) from error
-    return Speaker(catalogue, config["VOICE"], config["SPEECH_INPUT"])
+    return Speaker(
+        catalogue,
+        config["VOICE"],
+        config["SPEECH_INPUT"],
+        transcription=config["TRANSCRIPTION"] == "twilio",
+    )
 
 
 def _replay_spool(app: Flask) -> None:

@@ -140,6 +140,14 @@ class RecordingKind(enum.StrEnum):
     MESSAGE = "message"
 
 
+class TranscriptState(enum.StrEnum):
+    """How far Twilio's live transcription of one recording got."""
+
+    STARTED = "started"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
 class RecordingState(enum.StrEnum):
     PENDING = "pending"
     STORED = "stored"
@@ -151,7 +159,9 @@ call_appeal = sa.Table(
     "call_appeal",
     Base.metadata,
     sa.Column("call_id", sa.ForeignKey("call.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("appeal_id", sa.ForeignKey("appeal.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "appeal_id", sa.ForeignKey("appeal.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 call_appointment = sa.Table(
@@ -285,6 +295,9 @@ class Appeal(Base):
     recordings: orm.Mapped[list[Recording]] = orm.relationship(
         back_populates="appeal", order_by="Recording.id"
     )
+    transcripts: orm.Mapped[list[Transcript]] = orm.relationship(
+        back_populates="appeal", order_by="Transcript.id"
+    )
 
     @property
     def status_since(self) -> datetime:
@@ -378,6 +391,9 @@ class Appointment(Base):
     recordings: orm.Mapped[list[Recording]] = orm.relationship(
         back_populates="appointment", order_by="Recording.id"
     )
+    transcripts: orm.Mapped[list[Transcript]] = orm.relationship(
+        back_populates="appointment", order_by="Transcript.id"
+    )
 
 
 OPEN_CALLBACK = sa.text("status = 'pending'")
@@ -459,6 +475,57 @@ class Recording(Base):
     call: orm.Mapped[Call] = orm.relationship(back_populates="recordings")
     appeal: orm.Mapped[Appeal | None] = orm.relationship(back_populates="recordings")
     appointment: orm.Mapped[Appointment | None] = orm.relationship(back_populates="recordings")
+
+
+class Transcript(Base):
+    """What Twilio's live transcription heard while a request or a name was recorded.
+
+    One row per ``<Transcription name>`` of a call, created by whichever comes first: a
+    transcription callback, or the recording's appeal or appointment being linked to it.
+    ``segments`` keeps each final utterance by its ``SequenceId`` (``{"3": [text,
+    confidence]}``), so repeated or reordered callbacks build the same ``text``. The
+    machine text stays here; what staff write is the appeal's own ``transcript``.
+    """
+
+    __tablename__ = "transcript"
+    __table_args__ = (sa.UniqueConstraint("call_id", "name"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    call_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("call.id", ondelete="CASCADE"))
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    kind: orm.Mapped[RecordingKind]
+    sid: orm.Mapped[str | None] = orm.mapped_column(sa.String(34))
+    state: orm.Mapped[TranscriptState]
+    segments: orm.Mapped[dict[str, Any]] = orm.mapped_column(default=dict)
+    text: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    confidence: orm.Mapped[float | None]
+    error_code: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    appeal_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("appeal.id"), index=True)
+    appointment_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("appointment.id"), index=True
+    )
+    created_at: orm.Mapped[datetime]
+    updated_at: orm.Mapped[datetime]
+
+    appeal: orm.Mapped[Appeal | None] = orm.relationship(back_populates="transcripts")
+    appointment: orm.Mapped[Appointment | None] = orm.relationship(back_populates="transcripts")
+
+
+class AppealSearch(Base):
+    """The text an appeal is found by: staff's summary and the transcript, as one document.
+
+    Kept by ``calllog.appeal_search`` whenever either changes. PostgreSQL searches its
+    column ``fts_russian`` (``to_tsvector('russian', document)``, stored, GIN-indexed);
+    SQLite the FTS5 table ``appeal_fts`` of its Snowball stems. Both are made by the
+    migration only, on their own database.
+    """
+
+    __tablename__ = "appeal_search"
+
+    appeal_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("appeal.id", ondelete="CASCADE"), primary_key=True
+    )
+    document: orm.Mapped[str] = orm.mapped_column(sa.Text)
 
 
 class StaffUser(Base):

@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "OFFICE_HOURS": None,
     "VOICE": "Polly.Tatyana",
     "SPEECH_INPUT": False,
+    # Live Russian transcription of requests and names by Twilio (README, 152-FZ): off|twilio.
+    "TRANSCRIPTION": "off",
     "PROMPTS_FILE": None,
     "SPOOL_DIR": None,
     "LOG_LEVEL": "INFO",
@@ -61,6 +63,8 @@ class ConfigError(RuntimeError):
 
 #: The values of ``APP_ENV``; anything else is refused rather than read as development.
 ENVIRONMENTS = ("production", "development")
+#: The values of ``TRANSCRIPTION``: off (the default), or Twilio's live transcription.
+TRANSCRIPTION_MODES = ("off", "twilio")
 
 
 def _coerce(name: str, raw: str) -> Any:
@@ -104,6 +108,13 @@ def _validate(config: dict[str, Any]) -> None:
     if environment not in ENVIRONMENTS:
         raise ConfigError(f"APP_ENV must be {' or '.join(ENVIRONMENTS)}, not {config['APP_ENV']!r}")
     config["APP_ENV"] = environment
+    transcription = str(config["TRANSCRIPTION"]).strip().lower()
+    if transcription not in TRANSCRIPTION_MODES:
+        raise ConfigError(
+            f"TRANSCRIPTION must be {' or '.join(TRANSCRIPTION_MODES)}, "
+            f"not {config['TRANSCRIPTION']!r}"
+        )
+    config["TRANSCRIPTION"] = transcription
     numbers = [name for name, default in DEFAULTS.items() if type(default) is int]
     for name in numbers:
         value = config[name]

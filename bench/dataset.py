@@ -45,7 +45,11 @@ TABLE_ORDER = (
     "call_appointment",
     "recording",
     "callback_attempt",
+    "transcript",
+    "appeal_search",
 )
+#: The appeals' search index of SQLite, outside the models (see calllog.appeal_search).
+SQLITE_FTS = "appeal_fts"
 
 
 class BulkWriter:
@@ -65,6 +69,11 @@ class BulkWriter:
                 else:
                     self.connection.execute(table.insert(), rows)
                 counts[name] += len(rows)
+        stems = batch.get(SQLITE_FTS)
+        if stems and not self.postgres:
+            self.connection.execute(
+                sa.text("INSERT INTO appeal_fts (rowid, stems) VALUES (:rowid, :stems)"), stems
+            )
         self.connection.commit()
 
     def _copy(self, table: sa.Table, rows: list[dict]) -> None:

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from bench.dataset_calendar import PERM, Callers, Slots
 from bench.dataset_history import appeal_history, callback_attempts
 from bench.dataset_paths import DURATIONS, PATHS
+from bench.dataset_texts import said, summary
+from calllog import appeal_search
 from calllog.hours import OfficeHours
 from models import CallOutcome
 
@@ -187,6 +189,9 @@ class Rows:
                 {"id": self.next_id("appeal_status_change"), "appeal_id": appeal_id, "at": at_}
                 | {"status": status, "note": note, "actor": actor}
             )
+        heard = said(self.rng, topic)
+        # Staff have written the summary of most appeals past registration.
+        written = summary(self.rng, topic) if len(history) > 1 else None
         out["appeal"].append(
             {
                 "id": appeal_id,
@@ -197,7 +202,7 @@ class Rows:
                 "phone": phone or self.callers.pick(self.rng),
                 "name": None,
                 "address": None,
-                "transcript": None,
+                "transcript": written,
                 "created_at": at,
                 "register_due": local_day + timedelta(days=3),
                 "answer_due": local_day + timedelta(days=30),
@@ -205,9 +210,42 @@ class Rows:
             }
         )
         out["call_appeal"].append({"call_id": call_id, "appeal_id": appeal_id})
+        self.transcript(out, call_id, appeal_id, at, heard)
+        document = "\n".join(part for part in (written, heard) if part)
+        out["appeal_search"].append({"appeal_id": appeal_id, "document": document})
+        out["appeal_fts"].append(
+            {"rowid": appeal_id, "stems": " ".join(appeal_search.stems(document))}
+        )
         self.consent(out, call_id, "appeal", at - timedelta(seconds=60))
         self.recording(out, call_id, "message", at, appeal_id=appeal_id)
         return number
+
+    def transcript(self, out: Batch, call_id: int, appeal_id: int, at: datetime, text: str) -> None:
+        """What the live transcription heard of the request, one segment a sentence."""
+        confidence = round(self.rng.uniform(0.55, 0.98), 3)
+        segments = {
+            str(index): [sentence.strip() + ".", confidence]
+            for index, sentence in enumerate(text.split(". "), start=2)
+            if sentence.strip()
+        }
+        out["transcript"].append(
+            {
+                "id": self.next_id("transcript"),
+                "call_id": call_id,
+                "name": "request-topic-1",
+                "kind": "message",
+                "sid": f"GT{self.rng.getrandbits(128):032x}",
+                "state": "stopped",
+                "segments": segments,
+                "text": text,
+                "confidence": confidence,
+                "error_code": None,
+                "appeal_id": appeal_id,
+                "appointment_id": None,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
 
     def appointment(
         self, out: Batch, call_id: int, phone: str | None, at: datetime

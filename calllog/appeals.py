@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from calllog import appeal_search
 from models import (
     Appeal,
     AppealChannel,
@@ -106,6 +107,8 @@ def complete_card(
         words = ", ".join(CARD_FIELDS[field] for field in changed)
         _add_history(appeal, appeal.status, f"карточка заполнена: {words}", now, actor)
         session.flush()
+    if "transcript" in changed:
+        appeal_search.index(session, appeal)
     return changed
 
 

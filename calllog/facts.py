@@ -32,3 +32,21 @@ class RecordingFacts:
     url: str | None = None
     duration_s: int | None = None  # None when the request does not say
     status: str = ""  # ``completed`` or ``failed`` on a status callback, else empty
+
+
+@dataclass(frozen=True)
+class TranscriptionFacts:
+    """One status callback of Twilio's live transcription (``<Start><Transcription>``).
+
+    ``event`` is ``started``, ``content``, ``stopped`` or ``error``; a ``content`` event
+    carries one utterance (``text``, its ``confidence`` from 0 to 1), ``final`` when the
+    recogniser will not revise it, numbered by ``sequence`` within the transcription.
+    """
+
+    sid: str
+    event: str
+    sequence: int | None = None
+    text: str = ""
+    confidence: float | None = None
+    final: bool = True
+    error_code: str = ""

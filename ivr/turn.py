@@ -151,6 +151,17 @@ class AppealDesk(Protocol):
         """Any appeal by id (a callback offered after a status check)."""
 
 
+class TranscriptDesk(Protocol):
+    """Twilio's live transcription of a request or a name (``TRANSCRIPTION=twilio``)."""
+
+    def receive(self, name: str, appointment: Booking | None = None) -> None:
+        """Apply this request's transcription callback to the call's transcript ``name``
+        (the visitor's name on ``appointment``); idempotent, in any order."""
+
+    def link_appeal(self, name: str, appeal: Appeal) -> None:
+        """The request recorded while transcription ``name`` ran became ``appeal``."""
+
+
 class CallbackDesk(Protocol):
     """The click-to-call bridge's operations on staff callbacks (§6)."""
 
@@ -232,6 +243,8 @@ class Turn(Leg, Protocol):
     def booking(self) -> BookingDesk: ...
     @property
     def appeals(self) -> AppealDesk: ...
+    @property
+    def transcripts(self) -> TranscriptDesk: ...
     @property
     def callbacks(self) -> CallbackDesk: ...
     @property

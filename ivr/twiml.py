@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import Gather, Stop, VoiceResponse
 
 from ivr.prompts import Catalogue
 
@@ -27,6 +27,8 @@ class Speaker:
     catalogue: Catalogue
     voice: str = "Polly.Tatyana"
     speech_input: bool = False
+    #: ``TRANSCRIPTION=twilio``: the request and name recordings are also transcribed live.
+    transcription: bool = False
 
     def speak(self, verb: VoiceResponse | Gather, *prompts: Prompt, **values: str) -> None:
         """Add ``prompts`` in order, merging adjacent texts into one ``<Say>``.
@@ -107,6 +109,15 @@ def menu(
     return ask(speaker, "main_menu", action=action, no_input=no_input, before=before, values=values)
 
 
+@dataclass(frozen=True)
+class Transcribe:
+    """Twilio's live transcription of what the caller says into a recording: ``name`` is
+    unique in the call (it stops it), ``status_callback`` receives its events."""
+
+    name: str
+    status_callback: str
+
+
 def record(
     speaker: Speaker,
     *prompts: Prompt,
@@ -115,15 +126,27 @@ def record(
     no_input: str,
     max_length: int,
     values: dict[str, str] | None = None,
+    transcribe: Transcribe | None = None,
 ) -> VoiceResponse:
     """Record after ``prompts``; ``#`` ends it, ten seconds of silence too.
 
     The recording status callback is the reliable signal that the audio exists, so both
     it and the action must be able to keep what was said; ``no_input`` catches Twilio's
-    legacy fall-through on an empty recording.
+    legacy fall-through on an empty recording. With ``transcribe``, the caller's side is
+    also transcribed in Russian from just before the ``<Record>``.
     """
     response = VoiceResponse()
     speaker.speak(response, *prompts, **(values or {}))
+    if transcribe is not None:
+        response.start().transcription(
+            name=transcribe.name,
+            track="inbound_track",
+            language_code=LANGUAGE,
+            status_callback_url=transcribe.status_callback,
+            status_callback_method="POST",
+            partial_results=False,
+            enable_automatic_punctuation=True,
+        )
     response.record(
         action=action,
         method="POST",
@@ -136,6 +159,15 @@ def record(
         recording_status_callback_event="completed",
     )
     response.redirect(no_input, method="POST")
+    return response
+
+
+def stop_transcription(response: VoiceResponse, name: str) -> VoiceResponse:
+    """``response`` opened by stopping the live transcription ``name``: what the caller
+    says after the recording (a contact number, «спасибо») is not part of it."""
+    stop = Stop()
+    stop.transcription(name=name)
+    response.verbs.insert(0, stop)
     return response
 
 

@@ -11,6 +11,7 @@ from simulator.callbacks import CallbackQueue, PendingCallback
 from simulator.inputs import HANGUP, collect_digits, record_outcome
 from simulator.leg import END_OF_DOCUMENT, Clock, Leg, Utterance
 from simulator.screening import screen
+from simulator.transcription import PROVIDER_ERROR, LiveTranscription
 from simulator.transport import Reply
 from simulator.twiml import Dial, Gather, Number, Record
 from simulator.webhooks import Exchange, TwilioError, WebhookClient, new_sid
@@ -47,6 +48,7 @@ class Call:
         self.clock = Clock()
         self.leg = Leg(webhooks, self.clock, params, fallback_url)
         self.queue = CallbackQueue(webhooks)
+        self.transcription = LiveTranscription(self.leg, self.queue, self.account_sid, self.sid)
         self.voice_url, self.voice_method = voice_url, voice_method
         self.status_url = status_url
         self.status_events = frozenset(status_events)
@@ -156,11 +158,28 @@ class Call:
         self.leg.submit_gather(gather, extra)
         return self._step_done()
 
-    def record(self, seconds: int = 10, finish: str = "#") -> Call:
-        """Speak for ``seconds``, then ``finish``: a key, ``"timeout"`` or ``"hangup"``."""
+    def record(
+        self,
+        seconds: int = 10,
+        finish: str = "#",
+        *,
+        words: str = "",
+        confidence: float = 0.92,
+        transcription_fails: bool = False,
+    ) -> Call:
+        """Speak for ``seconds``, then ``finish``: a key, ``"timeout"`` or ``"hangup"``.
+
+        ``words`` is what the caller says, heard by any live transcription running (one
+        utterance per sentence, at ``confidence``); ``transcription_fails`` makes the
+        recogniser send an error event instead.
+        """
         record = self._expect(Record)
         result = record_outcome(record, seconds, finish)
         self.clock.advance(result.seconds)
+        if transcription_fails:
+            self.transcription.fail(PROVIDER_ERROR)
+        elif words and result.duration:
+            self.transcription.hear(words, confidence)
         callback = self.leg.resolve(record.recording_status_callback)
         events = record.recording_status_callback_event
         empty = result.duration == 0 and result.digits is None
@@ -295,6 +314,7 @@ class Call:
         return waiting
 
     def _step_done(self) -> Call:
+        self.transcription.follow_twiml()
         if self.leg.ended and not self._final_status_queued and "completed" in self.status_events:
             self._final_status_queued = True
             minutes = max(1, math.ceil(self.duration / 60)) if self.leg.answered else 0

@@ -20,7 +20,7 @@ from simulator.webhooks import WebhookClient
 class PendingCallback:
     """A callback Twilio has queued; ``token`` stays the same across retries."""
 
-    kind: str  # "status" or "recording"
+    kind: str  # "status", "recording" or "transcription"
     method: str
     url: str
     params: list[tuple[str, str]]

@@ -16,6 +16,8 @@ from simulator.twiml import (
     Redirect,
     Reject,
     Say,
+    StartTranscription,
+    StopTranscription,
     Unsupported,
     Verb,
 )
@@ -81,6 +83,8 @@ class Leg:
         self.end_reason: str | None = None
         self.final_status = "completed"
         self.redirects_in_a_row = 0
+        #: ``<Start>``/``<Stop>`` of live transcriptions executed, for the call to act on.
+        self.transcription_verbs: list[StartTranscription | StopTranscription] = []
 
     @property
     def waiting_for(self) -> str | None:
@@ -165,6 +169,8 @@ class Leg:
             self._redirect(verb)
         elif isinstance(verb, Hangup):
             self._end(HANGUP_VERB)
+        elif isinstance(verb, StartTranscription | StopTranscription):
+            self.transcription_verbs.append(verb)
         elif isinstance(verb, Unsupported):
             self.webhooks.error(None, f"<{verb.name}> is not simulated; skipped", self.document_url)
 

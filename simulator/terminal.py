@@ -5,7 +5,8 @@
 * while a ``<Gather>`` waits: keys (``1``, ``123#``); empty line = silence; words = speech
   (if the Gather accepts speech);
 * while a ``<Record>`` waits: ``12 #`` (speak 12 s, press #), ``12`` (then silence),
-  ``12 h`` (hang up while speaking);
+  ``12 h`` (hang up while speaking); words after that are what the caller says, which a
+  live transcription hears (``12 # У нас нет отопления.``);
 * while a ``<Dial>`` waits: ``n`` no answer (also empty), ``b`` busy, ``f`` failed,
   ``y`` answered, ``y 1`` answered and the staff member pressed 1 on the screening prompt;
 * ``h`` at any point hangs up.
@@ -87,7 +88,8 @@ def expectation(call: Call) -> str:
     if isinstance(waiting, Record):
         return (
             f"🎙  Запись (до {waiting.max_length} с, стоп: {waiting.finish_on_key or 'нет'}): "
-            "«секунды клавиша», например «12 #»; «12» — замолчать; «12 h» — положить трубку: "
+            "«секунды клавиша», например «12 #»; «12» — замолчать; «12 h» — положить трубку; "
+            "дальше можно написать, что звонящий говорит («12 # Нет отопления.»): "
         )
     if isinstance(waiting, Dial):
         numbers = ", ".join(number.number for number in waiting.numbers) or "?"
@@ -112,23 +114,28 @@ def apply_line(call: Call, line: str) -> None:
         else:
             raise ValueError(f"нужны клавиши {ANY_KEY}, а не {line!r}")
     elif isinstance(waiting, Record):
-        call.record(*_recording(line))
+        seconds, finish, words = _recording(line)
+        call.record(seconds, finish, words=words)
     elif isinstance(waiting, Dial):
         _dial(call, line)
 
 
-def _recording(line: str) -> tuple[int, str]:
-    parts = line.split()
+def _recording(line: str) -> tuple[int, str, str]:
+    """Seconds spoken, how the recording ends, and the words said (may be empty)."""
+    parts = line.split(maxsplit=1)
     if not parts:
-        return 0, TIMEOUT
+        return 0, TIMEOUT, ""
     try:
         seconds = int(parts[0])
     except ValueError:
         raise ValueError(f"сначала число секунд, например «12 #», а не {line!r}") from None
-    if len(parts) == 1:
-        return seconds, TIMEOUT
-    finish = parts[1].lower()
-    return seconds, HANGUP if finish == HANG_UP else finish
+    rest = parts[1] if len(parts) > 1 else ""
+    finish, _, words = rest.partition(" ")
+    if finish.lower() == HANG_UP:
+        return seconds, HANGUP, words.strip()
+    if finish and all(key in ANY_KEY for key in finish):
+        return seconds, finish, words.strip()
+    return seconds, TIMEOUT, rest.strip()
 
 
 def _dial(call: Call, line: str) -> None:

@@ -115,7 +115,38 @@ class Unsupported:
     name: str
 
 
-Verb = Say | Play | Pause | Gather | Record | Dial | Redirect | Hangup | Reject | Unsupported
+@dataclass(frozen=True)
+class StartTranscription:
+    """``<Start><Transcription>``: a live transcription of the call, from now on."""
+
+    name: str
+    status_callback_url: str | None
+    method: str = "POST"
+    language_code: str = "en-US"
+    track: str = "inbound_track"
+
+
+@dataclass(frozen=True)
+class StopTranscription:
+    """``<Stop><Transcription name>``."""
+
+    name: str
+
+
+Verb = (
+    Say
+    | Play
+    | Pause
+    | Gather
+    | Record
+    | Dial
+    | Redirect
+    | Hangup
+    | Reject
+    | StartTranscription
+    | StopTranscription
+    | Unsupported
+)
 
 
 def parse_document(body: str) -> list[Verb]:
@@ -174,9 +205,23 @@ def _verb(element: ET.Element) -> Verb:
         return Hangup()
     if tag == "Reject":
         return Reject(reason=attrs.get("reason", "rejected"))
+    if tag in ("Start", "Stop") and [child.tag for child in element] == ["Transcription"]:
+        return _transcription(tag, element[0].attrib)
     if tag in UNSUPPORTED_VERBS:
         return Unsupported(tag)
     raise TwimlError(12100, f"unknown verb <{tag}> (verb names are case-sensitive)")
+
+
+def _transcription(tag: str, attrs: dict[str, str]) -> StartTranscription | StopTranscription:
+    if tag == "Stop":
+        return StopTranscription(attrs.get("name", ""))
+    return StartTranscription(
+        name=attrs.get("name", ""),
+        status_callback_url=attrs.get("statusCallbackUrl"),
+        method=attrs.get("statusCallbackMethod", "POST").upper(),
+        language_code=attrs.get("languageCode", "en-US"),
+        track=attrs.get("track", "inbound_track"),
+    )
 
 
 def _prompt(element: ET.Element) -> Prompt:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
+from calllog import transcripts
 from models import (
     Appeal,
     AppealStatusChange,
@@ -70,8 +71,15 @@ def appeal_json(appeal: Appeal, tz: tzinfo) -> dict[str, Any]:
         "history": [_history_json(change, tz) for change in appeal.history],
         "name": appeal.name,
         "address": appeal.address,
-        "transcript": appeal.transcript,
+        **transcript_json(appeal),
     }
+
+
+def transcript_json(appeal: Appeal) -> dict[str, Any]:
+    """``transcript``: staff's summary when they wrote one, else what the line heard;
+    ``transcript_source`` says which (``staff``, ``twilio``, or null with no text)."""
+    text, source = transcripts.appeal_text(appeal)
+    return {"transcript": text, "transcript_source": source}
 
 
 def _history_json(change: AppealStatusChange, tz: tzinfo) -> dict[str, Any]:

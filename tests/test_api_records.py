@@ -171,6 +171,7 @@ def test_an_appeal_answers_every_field(app, client, operator):
         "name": None,
         "address": None,
         "transcript": None,
+        "transcript_source": None,
     }
     assert isinstance(reply.get_json()["number"], str)
 

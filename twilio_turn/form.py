@@ -8,15 +8,23 @@ overlong field is not one Twilio sends for our TwiML: 400.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from calllog.facts import CallFacts, RecordingFacts
+from calllog.facts import CallFacts, RecordingFacts, TranscriptionFacts
 from ivr.speech_input import keys_from_speech
 
 CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 MAX_FIELD_LENGTH = 2000
+# A transcription's utterance comes as JSON in one field and may be long: a caller who
+# speaks for a minute without a pause is one utterance.
+LONG_FIELDS = {"TranscriptionData": 40_000}
+TRANSCRIPTION_EVENTS = {
+    f"transcription-{event}": event for event in ("started", "content", "stopped", "error")
+}
 MAX_DIGITS = 40
 CONTROL_CHARACTERS = dict.fromkeys([*range(32), 127])
 HANGUP = "hangup"  # Twilio's Digits on a Record action after the caller hung up
@@ -35,6 +43,7 @@ class Webhook:
     hung_up: bool = False
     dial_status: str = ""
     recording: RecordingFacts | None = None
+    transcription: TranscriptionFacts | None = None
     form: Mapping[str, str] = field(default_factory=dict)  # as received, for the spool
 
 
@@ -43,7 +52,7 @@ def clean(raw: Mapping[str, str]) -> dict[str, str]:
     form = {key: value.translate(CONTROL_CHARACTERS) for key, value in raw.items()}
     if not CALL_SID.fullmatch(form.get("CallSid", "")):
         raise NotAWebhook("CallSid missing or malformed")
-    if any(len(value) > MAX_FIELD_LENGTH for value in form.values()):
+    if any(len(value) > LONG_FIELDS.get(key, MAX_FIELD_LENGTH) for key, value in form.items()):
         raise NotAWebhook("field too long")
     return form
 
@@ -59,6 +68,7 @@ def parse(raw: Mapping[str, str], *, timed_out: bool = False) -> Webhook:
         hung_up=form.get("Digits") == HANGUP,
         dial_status=form.get("DialCallStatus", ""),
         recording=recording_facts(form),
+        transcription=transcription_facts(form),
         form=form,
     )
 
@@ -96,6 +106,47 @@ def recording_facts(form: Mapping[str, str]) -> RecordingFacts | None:
         duration_s=_seconds(duration) if duration else None,
         status=form.get("RecordingStatus", ""),
     )
+
+
+def transcription_facts(form: Mapping[str, str]) -> TranscriptionFacts | None:
+    """The live transcription's event a status callback reports; None on any other request.
+
+    ``TranscriptionData`` is JSON (``{"transcript": …, "confidence": …}``); an utterance
+    that cannot be read is an event without text, never an error for the call.
+    """
+    event = TRANSCRIPTION_EVENTS.get(form.get("TranscriptionEvent", ""))
+    sid = form.get("TranscriptionSid", "")[:34]
+    if event is None:
+        return None
+    text, confidence = _utterance(form.get("TranscriptionData", ""))
+    return TranscriptionFacts(
+        sid=sid,
+        event=event,
+        sequence=_count(form.get("SequenceId")),
+        text=text,
+        confidence=confidence,
+        final=form.get("Final", "true").lower() != "false",
+        error_code=form.get("TranscriptionErrorCode", "")[:16],
+    )
+
+
+def _utterance(data: str) -> tuple[str, float | None]:
+    try:
+        parsed = json.loads(data) if data else {}
+    except ValueError:
+        return "", None
+    if not isinstance(parsed, dict):
+        return "", None
+    text = parsed.get("transcript")
+    confidence = parsed.get("confidence")
+    if not isinstance(text, str):
+        text = ""
+    readable = isinstance(confidence, int | float) and not isinstance(confidence, bool)
+    if readable and math.isfinite(confidence):
+        confidence = max(0.0, min(float(confidence), 1.0))
+    else:
+        confidence = None
+    return " ".join(text.split()), confidence
 
 
 def _count(value: str | None) -> int | None:

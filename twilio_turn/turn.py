@@ -25,6 +25,7 @@ from calllog.phone.booking import PhoneBooking
 from calllog.phone.callbacks import PhoneCallbacks
 from calllog.phone.log import PhoneCallLog
 from calllog.phone.schedule import PhoneSchedule
+from calllog.phone.transcripts import PhoneTranscripts
 from calllog.phones import to_e164
 from db import get_session, take_write_lock
 from ivr.twiml import Speaker
@@ -117,7 +118,10 @@ class TwilioTurn(TwilioLeg):
 
     @functools.cached_property
     def context(self) -> CallContext:
-        return CallContext(self.session, self.call, self.office, self.now, self.webhook.recording)
+        webhook = self.webhook
+        return CallContext(
+            self.session, self.call, self.office, self.now, webhook.recording, webhook.transcription
+        )
 
     @functools.cached_property
     def log(self) -> TurnLog:
@@ -130,6 +134,10 @@ class TwilioTurn(TwilioLeg):
     @functools.cached_property
     def appeals(self) -> PhoneAppeals:
         return PhoneAppeals(self.context)
+
+    @functools.cached_property
+    def transcripts(self) -> PhoneTranscripts:
+        return PhoneTranscripts(self.context)
 
     @functools.cached_property
     def callbacks(self) -> PhoneCallbacks:

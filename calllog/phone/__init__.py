@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import orm
 
-from calllog.facts import RecordingFacts
+from calllog.facts import RecordingFacts, TranscriptionFacts
 from calllog.office import Office
 from models import Call
 
@@ -26,3 +26,4 @@ class CallContext:
     office: Office
     now: datetime
     recording: RecordingFacts | None = None
+    transcription: TranscriptionFacts | None = None

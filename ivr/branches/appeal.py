@@ -17,6 +17,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from calllog import notices
 from ivr import contact, twiml
 from ivr.branch import Branch, Spool
+from ivr.branches import transcription
 from ivr.menu import attempt_of, gather_urls, leave_to_person, main_menu, retry
 from ivr.speech import digits_words
 from ivr.turn import Appeal, NotThisCall, Turn
@@ -99,6 +100,7 @@ def record_prompt(
         recording_callback=turn.url(recording_ready, topic=topic),
         no_input=turn.url(recorded, topic=topic, attempt=attempt, timeout=1),
         max_length=MESSAGE_MAX_SECONDS,
+        transcribe=transcription.start(turn, transcription.request_name(topic, attempt)),
     )
 
 
@@ -114,6 +116,13 @@ def recorded(turn: Turn) -> VoiceResponse:
     """The Record action (or its fall-through): keep the request, then the contact."""
     topic = chosen_topic(turn)
     appeal = turn.appeals.register(topic)
+    heard = transcription.request_name(topic, attempt_of(turn, RECORD_TRIES))
+    if appeal is not None and turn.speaker.transcription:
+        turn.transcripts.link_appeal(heard, appeal)
+    return transcription.stop(turn, heard, after_recording(turn, topic, appeal))
+
+
+def after_recording(turn: Turn, topic: str, appeal: Appeal | None) -> VoiceResponse:
     if turn.hung_up:
         return twiml.empty()
     if appeal is None:

@@ -17,7 +17,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from calllog import notices
 from ivr import contact, twiml
 from ivr.branch import Branch, Spool
-from ivr.branches import appeal
+from ivr.branches import appeal, transcription
 from ivr.menu import attempt_of, gather_urls, leave, retry
 from ivr.speech import datetime_words, digits_words
 from ivr.turn import Booking, NotThisCall, Offer, Turn
@@ -228,6 +228,9 @@ def confirm_choice(turn: Turn) -> VoiceResponse:
         recording_callback=turn.url(name_ready, appointment=appointment.id),
         no_input=turn.url(name_recorded, appointment=appointment.id, timeout=1),
         max_length=NAME_MAX_SECONDS,
+        transcribe=transcription.start(
+            turn, transcription.visitor_name(appointment.id), appointment=appointment.id
+        ),
     )
 
 
@@ -235,6 +238,11 @@ def confirm_choice(turn: Turn) -> VoiceResponse:
 def name_recorded(turn: Turn) -> VoiceResponse:
     appointment = own_appointment(turn)
     turn.booking.attach_name(appointment)
+    heard = transcription.visitor_name(appointment.id)
+    return transcription.stop(turn, heard, after_name(turn, appointment))
+
+
+def after_name(turn: Turn, appointment: Booking) -> VoiceResponse:
     if turn.hung_up:
         return twiml.empty()
     if turn.caller:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Response, abort, jsonify, request
 from sqlalchemy import orm
 
+from calllog import appeal_search
 from calllog import appeals as service
 from calllog.appeal_queries import AppealFilters, Deadline
 from calllog.appeal_queries import appeals_query as appeals_matching
@@ -20,18 +21,22 @@ from staff.api import (
     json_body,
     keyset_page,
     local_date,
+    page_limit,
     require_role,
     text_field,
 )
+from staff.paging import ranked_page
 from staff.serialize import appeal_json
 
 STATUSES = [status.value for status in AppealStatus]
 NOTE_MAX = 400
+QUERY_MAX = 200
 
 _LOAD = (
     orm.selectinload(Appeal.recordings),
     orm.selectinload(Appeal.calls),
     orm.selectinload(Appeal.history),
+    orm.selectinload(Appeal.transcripts),
 )
 
 
@@ -50,14 +55,29 @@ def appeals_query() -> sa.Select[tuple[Appeal]]:
     return appeals_matching(filters, get_office().now().date()).options(*_LOAD)
 
 
+def search_words() -> str:
+    """``?q=``: words to find in the transcript and staff's summary (any form of them)."""
+    words = request.args.get("q", "").strip()
+    if len(words) > QUERY_MAX or "\x00" in words:
+        abort(400, f"q must be at most {QUERY_MAX} characters")
+    return words
+
+
 @bp.get("/appeals")
 def list_appeals() -> Response:
-    page, next_cursor = keyset_page(
-        appeals_query(),
-        (Appeal.created_at, Appeal.id),
-        lambda appeal: (appeal.created_at, appeal.id),
-        descending=True,
-    )
+    """The appeals, newest first; with ``q``, those whose text has its words, best first."""
+    words = search_words()
+    if words:
+        page, next_cursor = ranked_page(
+            appeal_search.ranked(get_session(), appeals_query(), words), page_limit()
+        )
+    else:
+        page, next_cursor = keyset_page(
+            appeals_query(),
+            (Appeal.created_at, Appeal.id),
+            lambda appeal: (appeal.created_at, appeal.id),
+            descending=True,
+        )
     tz = get_office().clock.tz
     return jsonify(items=[appeal_json(appeal, tz) for appeal in page], next=next_cursor)
 

@@ -55,8 +55,16 @@ PATHS: dict[str, Schema] = {
     },
     "/appeals": {
         "get": {
-            "summary": "Appeals, newest first",
+            "summary": "Appeals, newest first; with q, the best matches first",
             "parameters": [
+                query(
+                    "q",
+                    {"type": "string", "maxLength": 200},
+                    "Words to find in the transcript and staff's summary, in any form "
+                    "(Russian stemming: «отопление» finds «нет отопления»), best match first "
+                    "among the newest 1,000 appeals that have them; the cursor then pages "
+                    "through the ranked results",
+                ),
                 query("status", APPEAL_STATUSES),
                 query("topic", STRING),
                 query("overdue", enum("0", "1", "true", "false")),

@@ -126,7 +126,16 @@ SCHEMAS: dict[str, Schema] = {
         phone=PHONE,
         name=NULLABLE_STRING,
         address=NULLABLE_STRING,
-        transcript=NULLABLE_STRING,
+        transcript={
+            "type": ["string", "null"],
+            "description": "Staff's summary when they wrote one, else what the line's "
+            "live transcription heard; null when there is neither",
+        },
+        transcript_source={
+            "type": ["string", "null"],
+            "enum": ["twilio", "staff", None],
+            "description": "Where transcript comes from: staff, or Twilio's transcription",
+        },
         created_at=TIME,
         register_due=DATE,
         answer_due=DATE,

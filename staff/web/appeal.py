@@ -19,10 +19,19 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from calllog import appeals as service
+from calllog import transcripts
 from calllog.audit import record
 from calllog.office import get_office
 from db import get_session
-from models import Appeal, AppealChannel, AppealStatus, Call, RecordingState, StaffRole
+from models import (
+    Appeal,
+    AppealChannel,
+    AppealStatus,
+    Call,
+    RecordingState,
+    StaffRole,
+    TranscriptState,
+)
 from staff.web import actor, bp, role_required
 from staff.web.appeals import appeal_labels
 from staff.web.forms import StaffForm, options
@@ -95,6 +104,7 @@ def _load(number: str, *, for_update: bool = False) -> Appeal:
             orm.selectinload(Appeal.recordings),
             orm.selectinload(Appeal.calls),
             orm.selectinload(Appeal.history),
+            orm.selectinload(Appeal.transcripts),
         )
     )
     if for_update:
@@ -124,8 +134,12 @@ def _card(
     session = get_session()
     record(session, actor(), "view", f"appeal:{appeal.number}", office.now())
     session.commit()
+    heard = transcripts.heard(appeal.transcripts)
     if card_form is None:
         card_form = CardForm(formdata=None, obj=appeal, current_topic=appeal.topic)
+        if not appeal.transcript and heard is not None:
+            # Staff start from what the line heard, and correct it against the recording.
+            card_form.transcript.data = heard.text
     allowed = [status for status in AppealStatus if status in service.TRANSITIONS[appeal.status]]
     if status_form is None:
         status_form = StatusForm(formdata=None)
@@ -150,6 +164,11 @@ def _card(
         line_name=_line_name,
         recording_kinds=RECORDING_KINDS,
         recording_states=RECORDING_STATES,
+        heard=heard,
+        transcription_failed=any(
+            transcript.state is TranscriptState.FAILED for transcript in appeal.transcripts
+        ),
+        low_confidence=transcripts.LOW_CONFIDENCE,
         **appeal_labels(),
     )
     return page, status_code

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from calllog import appeal_search
 from calllog import appeals as service
 from calllog.office import get_office
 from calllog.phones import to_e164
@@ -60,7 +61,7 @@ def appeal_new() -> Response | tuple[str, int]:
     appeal.name = (form.name.data or "").strip() or None
     appeal.address = (form.address.data or "").strip() or None
     appeal.transcript = (form.transcript.data or "").strip() or None
-    session.flush()
+    appeal_search.index(session, appeal)
     commit_change(appeal, f"created: {appeal.channel.value}")
     flash(f"Обращение зарегистрировано под номером {appeal.number}.", "success")
     return redirect(url_for("staff.appeal", number=appeal.number))

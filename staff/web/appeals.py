@@ -13,17 +13,19 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import render_template, request, url_for
+from sqlalchemy import orm
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from calllog import appeal_search, transcripts
 from calllog import appeals as service
 from calllog.appeal_queries import AppealFilters, Deadline, appeals_query, day_bounds
 from calllog.audit import record
 from calllog.office import get_office
 from db import get_session
 from models import Appeal, AppealStatus, StaffRole
-from staff.paging import decode_cursor, encode_cursor
+from staff.paging import decode_cursor, encode_cursor, ranked_page
 from staff.web import actor, bp, role_required
 from staff.web.forms import StaffForm, options
 from staff.web.labels import APPEAL_CHANNELS, APPEAL_STATUSES
@@ -51,6 +53,7 @@ class FilterForm(StaffForm):
     topic = SelectField("Тема", validators=[Optional()])
     deadline = SelectField("Срок", validators=[Optional()])
     phone = StringField("Телефон", validators=[Optional(), Length(max=40)])
+    q = StringField("Текст", validators=[Optional(), Length(max=200)])
     since = DateField("С", validators=[Optional()])
     until = DateField("По", validators=[Optional()])
 
@@ -120,13 +123,22 @@ def appeals() -> str:
     form = FilterForm()
     form.validate()
     filters = form.filters(office.clock.tz)
-    page, next_cursor = keyset_page(
-        appeals_query(filters, office.now().date()),
-        (Appeal.created_at, Appeal.id),
-        lambda appeal: (appeal.created_at, appeal.id),
-    )
     session = get_session()
-    record(session, actor(), "view", "appeals", office.now(), _describe(filters))
+    query = appeals_query(filters, office.now().date())
+    words = (form.q.data or "").strip() if not form.q.errors else ""
+    if words:
+        # Ranked by relevance, highlighted; paged by position in the results.
+        query = appeal_search.ranked(session, query, words)
+        page, next_cursor = ranked_page(
+            query.options(orm.selectinload(Appeal.transcripts)), PAGE_SIZE
+        )
+    else:
+        page, next_cursor = keyset_page(
+            query,
+            (Appeal.created_at, Appeal.id),
+            lambda appeal: (appeal.created_at, appeal.id),
+        )
+    record(session, actor(), "view", "appeals", office.now(), _describe(filters, words))
     session.commit()
     return render_template(
         "staff/appeals.html",
@@ -135,11 +147,22 @@ def appeals() -> str:
         next_url=page_url(next_cursor) if next_cursor else None,
         first_url=page_url(None) if request.args.get("cursor") else None,
         today=office.now().date(),
+        words=words,
+        found_in=lambda appeal: _found_in(appeal, words),
         **appeal_labels(),
     )
 
 
-def _describe(filters: AppealFilters) -> str:
+def _found_in(appeal: Appeal, words: str) -> list[tuple[str, bool]]:
+    """Where the search words are in the appeal's text, marked for highlighting."""
+    heard = transcripts.heard(appeal.transcripts)
+    parts = [appeal.transcript or ""]
+    if heard is not None and heard.text != appeal.transcript:
+        parts.append(heard.text or "")
+    return appeal_search.excerpt("\n".join(part for part in parts if part), words)
+
+
+def _describe(filters: AppealFilters, words: str = "") -> str:
     """The list's filters for the audit log, without the phone number searched for."""
     parts = [
         f"{name}={value}"
@@ -152,6 +175,8 @@ def _describe(filters: AppealFilters) -> str:
     ]
     if filters.phone:
         parts.append("phone search")
+    if words:
+        parts.append("text search")
     if filters.start or filters.end:
         parts.append("period")
     if request.args.get("cursor"):

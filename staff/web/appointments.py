@@ -23,6 +23,7 @@ from sqlalchemy import orm
 from wtforms import Field, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from calllog import transcripts
 from calllog.audit import record
 from calllog.office import get_office
 from calllog.phones import parse_keypad
@@ -129,6 +130,8 @@ def render_day(
             book_slot=book_slot,
             status_name=lambda value: label(APPOINTMENT_STATUSES, value),
             recording_url=_recording_url,
+            name_heard=lambda appointment: transcripts.heard(appointment.transcripts),
+            low_confidence=transcripts.LOW_CONFIDENCE,
         ),
         status,
     )
@@ -160,7 +163,10 @@ def _sessions_of(session: orm.Session, day: date) -> list[SessionDay]:
         .options(
             orm.selectinload(ReceptionSession.slots)
             .selectinload(Slot.appointments)
-            .selectinload(Appointment.recordings)
+            .selectinload(Appointment.recordings),
+            orm.selectinload(ReceptionSession.slots)
+            .selectinload(Slot.appointments)
+            .selectinload(Appointment.transcripts),
         )
     ).all()
     active = {

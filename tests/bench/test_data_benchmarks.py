@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 import db
-from bench import dataset, export, queries
+from bench import dataset, export, queries, search
 from models import Call
 from staff.web.export import CSV_COLUMNS
 from tests.reliability.harness import scratch_database
@@ -146,6 +146,19 @@ def test_every_staff_page_answers_with_rows(bench_url: str) -> None:
         assert result.plans, result.page.name
         if result.page.name not in MAY_BE_EMPTY:
             assert result.rows > 0, result.page.name
+
+
+def test_every_search_finds_appeals_ranked(bench_url: str, engine: sa.Engine) -> None:
+    results = search.run(bench_url, repeat=2, quiet=True)
+
+    assert len(results) == 2 * len(search.WORDS)
+    for result in results:
+        assert result.status == 200, result.name
+        assert result.rows > 0, result.name
+    assert scalar(engine, "SELECT count(*) FROM appeal_search") == CALLS // 5
+    assert scalar(engine, "SELECT count(*) FROM transcript WHERE appeal_id IS NOT NULL") == (
+        CALLS // 5
+    )
 
 
 def test_the_export_has_every_call_and_parses(

@@ -205,6 +205,20 @@ class FakeAppealDesk:
         return self.appeals.get(appeal_id)
 
 
+@dataclass
+class FakeTranscripts:
+    """Every transcription callback received and every appeal linked, by name."""
+
+    received: list[tuple[str, int | None]] = field(default_factory=list)
+    linked: list[tuple[str, int]] = field(default_factory=list)
+
+    def receive(self, name: str, appointment: Booking | None = None) -> None:
+        self.received.append((name, appointment.id if appointment else None))
+
+    def link_appeal(self, name: str, appeal: Appeal) -> None:
+        self.linked.append((name, appeal.id))
+
+
 # What an attempt makes of a pending callback (the adapter's rule, simplified).
 AFTER_ATTEMPT = {
     AttemptResult.REACHED: CallbackStatus.DONE,
@@ -331,6 +345,7 @@ class FakeTurn:
     appeals: FakeAppealDesk = field(default_factory=FakeAppealDesk)
     callbacks: FakeCallbackDesk = field(default_factory=FakeCallbackDesk)
     schedule: FakeSchedule = field(default_factory=FakeSchedule)
+    transcripts: FakeTranscripts = field(default_factory=FakeTranscripts)
 
     def url(self, view: Callable[..., Any], **values: object) -> str:
         return url_of(view, **values)

@@ -23,6 +23,7 @@ DESKS: dict[str, tuple[type, type]] = {
     "appeals": (turn.AppealDesk, fakes.FakeAppealDesk),
     "callbacks": (turn.CallbackDesk, fakes.FakeCallbackDesk),
     "schedule": (turn.ScheduleDesk, fakes.FakeSchedule),
+    "transcripts": (turn.TranscriptDesk, fakes.FakeTranscripts),
 }
 
 
