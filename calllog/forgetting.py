@@ -28,6 +28,7 @@ from models import (
     CallbackAttempt,
     Recording,
     RecordingState,
+    Transcript,
 )
 from outbound.storage import Storage, StorageError
 
@@ -110,9 +111,22 @@ def forget_recording(
     recording.storage_key = None
     recording.twilio_url = None
     recording.next_attempt_at = None
+    _forget_transcripts(session, recording)
     add_event(recording.call, event, recording.sid, now)
     session.flush()
     return True
+
+
+def _forget_transcripts(session: orm.Session, recording: Recording) -> None:
+    """The machine transcripts of the recording's words go with its audio (what staff wrote
+    on an appeal card stays with the appeal)."""
+    session.execute(
+        sa.delete(Transcript).where(
+            Transcript.call_id == recording.call_id,
+            Transcript.kind == recording.kind,
+            sa.or_(Transcript.appeal_id.is_(None), Transcript.appeal_id == recording.appeal_id),
+        )
+    )
 
 
 def lazy_forgetter(make: Callable[[], ForgetAtTwilio]) -> ForgetAtTwilio:

@@ -333,3 +333,28 @@ def test_no_number_travels_in_a_url(history, client, sign_in):
     sign_in(StaffRole.ADMIN)
     page = client.get("/personal-data").get_data(as_text=True)
     assert re.search(r'<form method="post" action="/personal-data"', page)
+
+
+@pytest.fixture
+def transcribing(config: dict) -> None:
+    config["TRANSCRIPTION"] = "twilio"
+
+
+def test_erase_takes_a_names_transcript_with_its_audio_and_keeps_the_appeals(
+    transcribing, twilio, schedule, clock, runner, records
+):
+    schedule(clock.now() + timedelta(days=1), minutes=60)
+    request = twilio.incoming_call(from_=MOBILE, to=LINE).start()
+    request.press("2").press("1").press("1").record(30, "#", words="Нет отопления.").silence()
+    request.finish()
+    booking = twilio.incoming_call(from_=MOBILE, to=LINE).start()
+    booking.press("1").press("1").press("1").record(4, "#", words="Петрова Анна").silence()
+    booking.finish()
+    texts = records().scalars(sa.select(models.Transcript.text).order_by(models.Transcript.id))
+    assert texts.all() == ["Нет отопления.", "Петрова Анна"]
+
+    assert erase(runner).exit_code == 0
+
+    (kept,) = records().scalars(sa.select(models.Transcript)).all()
+    assert kept.text == "Нет отопления."
+    assert kept.appeal is not None

@@ -1,7 +1,7 @@
 """transcript (live transcription of requests and names); appeal_search and its index
 
 Revision ID: c4e8a1f07d15
-Revises: b7d41c2e9f05
+Revises: c4e19a7d2b60
 Created: 2026-12-03 10:30:00.000000
 
 The search index depends on the database: on PostgreSQL a stored generated column
@@ -18,7 +18,7 @@ import models
 from calllog.appeal_search import stems
 
 revision = "c4e8a1f07d15"
-down_revision = "b7d41c2e9f05"
+down_revision = "c4e19a7d2b60"
 branch_labels = None
 depends_on = None
 
