@@ -11,7 +11,7 @@ with plain objects (``tests/ivr``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -66,6 +66,8 @@ class Appeal(Protocol):
     def status(self) -> AppealStatus: ...
     @property
     def status_since(self) -> datetime: ...
+    @property
+    def answer_due(self) -> date: ...
 
 
 class Callback(Protocol):
@@ -93,6 +95,9 @@ class CallLog(Protocol):
 
     def request_callback(self, reason: str, phone: str | None = None) -> None:
         """Queue a callback to ``phone`` (the caller's number by default)."""
+
+    def withdraw_callback(self, reason: str) -> None:
+        """Take back the callback ``reason`` this call queued (a number typed wrong)."""
 
     def send_sms(self, phone: str | None, text: str) -> None:
         """Send ``text`` to a mobile ``phone`` once the request's work is committed."""

@@ -106,7 +106,7 @@ def test_a_withheld_caller_types_a_contact_number(twilio, records, slots):
     assert "Введите, пожалуйста, номер телефона для связи" in call.last_said
     call.press("12#")
     assert "Номер не распознан." in call.last_said
-    call.press("8 902 471 22 33#".replace(" ", ""))
+    call.press("8 902 471 22 33#".replace(" ", "")).press("1")
 
     assert "Вы записаны на личный приём" in call.last_said
     (appointment,) = appointments(records)

@@ -35,6 +35,9 @@ class PhoneCallLog:
         due = context.office.hours.next_working_time(context.now)
         callbacks.request(context.session, number, reason, context.call, context.now, due)
 
+    def withdraw_callback(self, reason: str) -> None:
+        callbacks.withdraw(self.context.session, self.context.call, reason)
+
 
 def give_consent(context: CallContext, purpose: str, version: str) -> None:
     """Keep the caller's consent, with the exact wording they agreed to (152-FZ).

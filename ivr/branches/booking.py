@@ -19,7 +19,7 @@ from ivr import contact, twiml
 from ivr.branch import Branch, Spool
 from ivr.branches import appeal
 from ivr.menu import attempt_of, gather_urls, leave, retry
-from ivr.speech import datetime_words, digits_words
+from ivr.speech import datetime_words, digits_words, spoken_place
 from ivr.turn import Booking, NotThisCall, Offer, Turn
 from ivr.twiml import Prompt
 
@@ -78,7 +78,7 @@ def offer_values(turn: Turn, offer: Offer) -> dict[str, str]:
     return {
         "when": datetime_words(offer.starts_at.astimezone(turn.office.clock.tz)),
         "expert": f"{offer.expert}, {offer.title}",
-        "place": offer.place,
+        "place": spoken_place(offer.place),
     }
 
 
@@ -251,17 +251,23 @@ def name_ready(turn: Turn) -> None:
 def contact_typed(turn: Turn) -> VoiceResponse:
     appointment = own_appointment(turn)
 
-    def accept(number: str) -> VoiceResponse:
-        turn.booking.set_contact(appointment, number)
-        return readback(turn, appointment)
-
     return contact.number_step(
         turn,
         contact_typed,
-        accept=accept,
+        keep=lambda number: turn.booking.set_contact(appointment, number),
+        check_view=contact_checked,
         give_up=lambda: readback(turn, appointment, before=("contact_failed",)),
         appointment=appointment.id,
     )
+
+
+@branch.answer("/booking/contact/check")
+def contact_checked(turn: Turn) -> VoiceResponse:
+    """The typed number read back: ``2`` types it again, anything else goes on."""
+    appointment = own_appointment(turn)
+    if contact.wants_to_retype(turn):
+        return contact.retype(turn, contact_typed, appointment=appointment.id)
+    return readback(turn, appointment)
 
 
 def readback(

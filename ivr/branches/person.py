@@ -71,27 +71,45 @@ def callback_instead(turn: Turn, why: str, reason: str) -> VoiceResponse:
     return promise(turn, turn.caller, reason, before=why)
 
 
-def promise(turn: Turn, phone: str, reason: str, before: str | None = None) -> VoiceResponse:
+def queue(turn: Turn, phone: str, reason: str) -> None:
     turn.log.request_callback(reason, phone=phone)
     turn.log.outcome(CallOutcome.CALLBACK_REQUESTED)
+
+
+def promise(turn: Turn, phone: str, reason: str, before: str | None = None) -> VoiceResponse:
+    queue(turn, phone, reason)
     spoken = phone_words(national_digits(phone))
     prompts = (*([before] if before else []), ("person_callback", {"phone": spoken}))
     return twiml.goodbye(turn.speaker, *prompts)
 
 
+def typed_reason(turn: Turn) -> str:
+    reason = turn.text_arg("reason")
+    return reason if reason in REASONS else "person_out_of_hours"
+
+
 @branch.answer("/person/number")
 def number_typed(turn: Turn) -> VoiceResponse:
-    reason = turn.text_arg("reason")
-    if reason not in REASONS:
-        reason = "person_out_of_hours"
+    reason = typed_reason(turn)
     return contact.number_step(
         turn,
         number_typed,
-        accept=lambda number: promise(turn, number, reason),
+        keep=lambda number: queue(turn, number, reason),
+        check_view=number_checked,
         give_up=lambda: main_menu(turn, "contact_failed"),
         prompt="person_ask_number",
         reason=reason,
     )
+
+
+@branch.answer("/person/number/check")
+def number_checked(turn: Turn) -> VoiceResponse:
+    """The typed number read back: ``2`` takes the callback back and asks again."""
+    reason = typed_reason(turn)
+    if contact.wants_to_retype(turn):
+        turn.log.withdraw_callback(reason)
+        return contact.retype(turn, number_typed, prompt="person_ask_number", reason=reason)
+    return twiml.goodbye(turn.speaker, "callback_promise")
 
 
 @branch.leg("/person/screen")

@@ -13,7 +13,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.etree import ElementTree
@@ -71,6 +71,7 @@ class Appeal:
     phone: str | None
     status: AppealStatus = AppealStatus.REGISTERED
     status_since: datetime = OPEN_TIME - timedelta(days=3)
+    answer_due: date = (OPEN_TIME + timedelta(days=27)).date()
 
 
 @dataclass
@@ -107,6 +108,9 @@ class FakeLog:
 
     def request_callback(self, reason: str, phone: str | None = None) -> None:
         self.callbacks.append((reason, phone))
+
+    def withdraw_callback(self, reason: str) -> None:
+        self.callbacks = [(r, phone) for r, phone in self.callbacks if r != reason]
 
     def send_sms(self, phone: str | None, text: str) -> None:
         self.sms.append((phone, text))

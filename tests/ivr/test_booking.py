@@ -7,6 +7,7 @@ import pytest
 from ivr.branches.booking import (
     cancel_choice,
     confirm_choice,
+    contact_checked,
     contact_typed,
     existing_choice,
     name_ready,
@@ -148,8 +149,14 @@ def test_a_withheld_caller_types_a_number_and_the_sms_goes_to_it() -> None:
     ask = reply(turn.post(url_of(name_recorded, appointment=7)))
     assert ask.action == url_of(contact_typed, attempt=1, appointment=7)
     assert ask.only("Gather").attrib["finishOnKey"] == "#"
-    answer = reply(turn.post(ask.action, "89024712233"))
+    check = reply(turn.post(ask.action, "89024712233"))
+    assert check.action == url_of(contact_checked, appointment=7)
+    assert "Если номер верный, нажмите 1. Чтобы ввести номер заново, нажмите 2." in check.said
+    retyped = reply(turn.post(check.action, "2"))
+    assert retyped.action == url_of(contact_typed, attempt=1, round=2, appointment=7)
+    check = reply(turn.post(retyped.action, "9024712233"))
+    answer = reply(turn.post(check.action, ""))  # silence keeps the number
 
-    assert turn.booking.contacts == [(7, MOBILE)]
+    assert turn.booking.contacts == [(7, MOBILE), (7, MOBILE)]  # kept on each typing
     assert [phone for phone, _ in turn.log.sms] == [MOBILE]
     assert "Ваш код записи" in answer.said

@@ -86,13 +86,21 @@ def test_a_withheld_caller_out_of_hours_types_the_number_to_call_back() -> None:
 
     ask = reply(start(turn))
     assert ask.said.startswith("Сейчас нерабочее время")
-    assert "Чтобы мы перезвонили, введите номер телефона" in ask.said
+    assert "Чтобы мы перезвонили, введите, пожалуйста, номер телефона" in ask.said
+    assert "восьмёрки" not in ask.said
     assert ask.action == url_of(number_typed, attempt=1, reason="person_out_of_hours")
     assert turn.log.callbacks == []
 
-    answer = reply(turn.post(ask.action, "89024712233"))
+    wrong = reply(turn.post(ask.action, "89024712234"))
+    assert wrong.said.startswith("Вы ввели номер: восемь, девятьсот два")
+    assert turn.log.callbacks == [("person_out_of_hours", "+79024712234")]  # kept at once
+    again = reply(turn.post(wrong.action, "2"))
+    assert turn.log.callbacks == []
+    check = reply(turn.post(again.action, "89024712233"))
+    answer = reply(turn.post(check.action, "1"))
 
-    assert answer.said.startswith(PROMISE)
+    assert answer.said.startswith("Сотрудник приёмной перезвонит вам в рабочее время.")
+    assert answer.hangs_up
     assert turn.log.callbacks == [("person_out_of_hours", MOBILE)]
 
 
