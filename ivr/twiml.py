@@ -151,12 +151,24 @@ def readback(speaker: Speaker, *prompts: Prompt, action: str) -> VoiceResponse:
 
 
 def dial_staff(
-    speaker: Speaker, phones: tuple[str, ...], *, action: str, screen: str, timeout: int = 20
+    speaker: Speaker,
+    phones: tuple[str, ...],
+    *,
+    caller_id: str,
+    action: str,
+    screen: str,
+    timeout: int = 20,
 ) -> VoiceResponse:
-    """Ring the staff phones together; each answer is screened before it is connected."""
+    """Ring the staff phones together; each answer is screened before it is connected.
+
+    The caller hears ringing until a staff member takes the call (``answerOnBridge``),
+    and the staff phones see ``caller_id``.
+    """
     response = VoiceResponse()
     speaker.speak(response, "person_connecting")
-    dial = response.dial(action=action, method="POST", timeout=timeout)
+    dial = response.dial(
+        action=action, method="POST", timeout=timeout, answer_on_bridge=True, caller_id=caller_id
+    )
     for phone in phones:
         dial.number(phone, url=screen, method="POST")
     return response

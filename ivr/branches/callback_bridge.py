@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from calllog.lines import line_for
+from calllog.lines import Line, line_calling_from, line_for
 from ivr.branch import Branch
 from ivr.turn import Callback, Turn
 from models import AttemptResult, CallbackStatus
@@ -51,7 +51,7 @@ def bridge(turn: Turn) -> VoiceResponse:
         turn.log.event("callback_bridge", "not found")
         return _say_and_hang_up(turn, NOT_FOUND)
     line = _line(turn, callback)
-    turn.callbacks.adopt(callback, line)
+    turn.callbacks.adopt(callback, line.number)
     if callback.status is not CallbackStatus.PENDING:
         turn.log.event("callback_bridge", callback.status.value)
         return _say_and_hang_up(turn, CLOSED)
@@ -65,7 +65,7 @@ def bridge(turn: Turn) -> VoiceResponse:
     response = VoiceResponse()
     turn.speaker.say_text(response, CONNECTING)
     dial = response.dial(
-        caller_id=line,
+        caller_id=line.outbound_caller_id,
         action=turn.url(dialled, **values),
         method="POST",
         timeout=DIAL_TIMEOUT_S,
@@ -97,14 +97,15 @@ def _callback(turn: Turn, *, lock: bool = False) -> Callback | None:
     return turn.callbacks.find(int(raw), lock=lock)
 
 
-def _line(turn: Turn, callback: Callback) -> str:
+def _line(turn: Turn, callback: Callback) -> Line:
     """The line the citizen sees calling: the one Twilio called the operator from."""
     lines = turn.office.lines
     for candidate in (turn.from_number, turn.line):
-        line = line_for(lines, candidate or "")
+        line = line_calling_from(lines, candidate or "")
         if line is not None:
-            return line.number
-    return turn.callbacks.line_of(callback)
+            return line
+    number = turn.callbacks.line_of(callback)
+    return line_for(lines, number) or Line(number, number)
 
 
 def _actor_arg(turn: Turn) -> str | None:

@@ -43,9 +43,12 @@ def start(turn: Turn) -> VoiceResponse:
     if not office.hours.is_open(turn.now) or not office.staff_phones:
         return callback_instead(turn, "person_closed", "person_out_of_hours")
     turn.log.event("dial", str(len(office.staff_phones)))
+    line = office.line(turn.line)
     return twiml.dial_staff(
         turn.speaker,
         office.staff_phones,
+        # A withheld or unusable caller ID would fail the staff leg (error 13214).
+        caller_id=turn.caller or (line.outbound_caller_id if line else turn.line),
         action=turn.url(dialled),
         screen=turn.url(screen),
     )

@@ -187,12 +187,14 @@ def click_to_call(callback_id: int) -> Any:
         flash("Звонок по этому обращению уже идёт: дождитесь его окончания.", "error")
         return back
     line = service.callback_line(callback, office.lines)
+    line_config = office.line(line)
+    caller_id = line_config.outbound_caller_id if line_config else line
     # Nothing is held while Twilio is asked: its webhooks for this call may come at once.
     session.commit()
     try:
         placed = twilio_client().calls.create(
             to=phone,
-            from_=line,
+            from_=caller_id,
             **click_to_call_urls(callback_id),
             status_callback_event=["completed"],
         )
