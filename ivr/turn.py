@@ -102,6 +102,9 @@ class CallLog(Protocol):
     def send_sms(self, phone: str | None, text: str) -> None:
         """Send ``text`` to a mobile ``phone`` once the request's work is committed."""
 
+    def staff_took_call(self) -> bool:
+        """Whether a staff member accepted this call on a screened leg (``Leg.staff_accepted``)."""
+
 
 class BookingDesk(Protocol):
     """The booking operations of key 1 (§3.1)."""
@@ -186,12 +189,15 @@ class ScheduleDesk(Protocol):
 
 
 class Leg(Protocol):
-    """A request on which nothing is logged: the staff member's screening leg."""
+    """A request of the staff member's screening leg: no call of the log of its own."""
 
     @property
     def speaker(self) -> Speaker: ...
     @property
     def digits(self) -> str: ...
+    def staff_accepted(self) -> None:
+        """Record on the caller's call (this leg's parent) that the staff member took it."""
+
     def url(self, view: Callable[..., Any], **values: object) -> str:
         """The absolute URL Twilio must request for ``view`` with ``values`` in its query."""
 
@@ -222,6 +228,10 @@ class Turn(Leg, Protocol):
     @property
     def dial_status(self) -> str:
         """``DialCallStatus`` of a ``<Dial>`` action."""
+
+    @property
+    def dial_seconds(self) -> int:
+        """``DialCallDuration`` of a ``<Dial>`` action: seconds the parties were connected."""
 
     @property
     def from_number(self) -> str:

@@ -208,7 +208,9 @@ class Call:
         ``canceled``).  Answered by ``<Number>`` ``answered_by``: its ``url`` runs on a child
         leg where ``staff_keys`` answer its Gathers in turn (a list for several Gathers); if that
         TwiML ends without ``<Hangup>`` the parties are bridged for ``talk_seconds``
-        (``completed``), otherwise the staff member declined and the status is ``no-answer``.
+        (``completed``), otherwise the staff member (or a voicemail) declined: the leg was
+        answered, so Twilio reports ``completed`` too, with the screening's seconds as
+        ``DialCallDuration``; only the service's own record tells the two apart.
         ``caller_hangs_up`` ends the call during the bridge: the action is still requested but
         its TwiML is not executed.
         """
@@ -218,20 +220,25 @@ class Call:
         numbers = dial.numbers or (Number(""),)
         child_sid = new_sid("CA")
         accepted = False
+        screened_seconds: int | None = None
         if answer:
             number = numbers[answered_by]
             if number.url:
+                began = self.clock.seconds
                 screening = screen(self.leg, dial, number, child_sid, staff_keys)
                 self.staff_utterances.extend(screening.utterances)
                 accepted = screening.end_reason == END_OF_DOCUMENT
+                screened_seconds = round(self.clock.seconds - began)
             else:
                 accepted = True
         elif status == "no-answer":
             self.clock.advance(dial.timeout)
-        extra = {"DialCallStatus": "completed" if accepted else status, "DialCallSid": child_sid}
+        extra = {"DialCallStatus": status, "DialCallSid": child_sid}
         if accepted:
-            extra["DialCallDuration"] = str(talk_seconds)
+            extra |= {"DialCallStatus": "completed", "DialCallDuration": str(talk_seconds)}
             self.clock.advance(talk_seconds)
+        elif screened_seconds is not None:  # answered, then declined on the screening
+            extra |= {"DialCallStatus": "completed", "DialCallDuration": str(screened_seconds)}
         action = self.leg.resolve(dial.action) if dial.action else None
         if caller_hangs_up:
             self.leg.hang_up()

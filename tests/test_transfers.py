@@ -133,3 +133,94 @@ def test_configure_accepts_a_configured_caller_id_on_the_account(config, fake_tw
     result = invoke(runner, "twilio", "configure")
 
     assert result.exit_code == 0, output_of(result)
+
+
+# --- the Dial action judged from what the service recorded (defect 6) ---------------------
+
+
+def dialled(webhook, sid: str, status: str = "completed", seconds: int | None = 12):
+    extra = {"DialCallStatus": status, "DialCallSid": new_call_sid()}
+    if seconds is not None:
+        extra["DialCallDuration"] = str(seconds)
+    return webhook("/twilio/person/dialled", call_form(sid, MOBILE, **extra))
+
+
+def staff_leg(sid: str, parent: str, **extra: str) -> dict[str, str]:
+    form = call_form(sid, MOBILE, Direction="outbound-dial", ParentCallSid=parent, **extra)
+    return form | {"To": "+79120000001", "Called": "+79120000001"}
+
+
+def outcome_of(records, sid: str):
+    import sqlalchemy as sa
+
+    from models import Call
+
+    return records().scalar(sa.select(Call).where(Call.sid == sid))
+
+
+def test_a_completed_dial_nobody_accepted_is_no_transfer(webhook, records):
+    sid = new_call_sid()
+    webhook("/twilio/voice", call_form(sid))
+    webhook("/twilio/menu?attempt=1", call_form(sid, Digits="0"))
+    child = new_call_sid()
+    webhook("/twilio/person/screen", staff_leg(child, sid))
+    webhook("/twilio/person/accept", staff_leg(child, sid, Digits="2"))
+
+    reply = dialled(webhook, sid, "completed", 12)
+
+    assert "все сотрудники заняты" in reply.get_data(as_text=True)
+    call = outcome_of(records, sid)
+    assert call.outcome.value == "callback_requested"
+    assert call.callback.reasons == ["person_no_answer"]
+
+
+def test_a_dial_the_staff_accepted_is_a_transfer(webhook, records):
+    sid = new_call_sid()
+    webhook("/twilio/voice", call_form(sid))
+    webhook("/twilio/menu?attempt=1", call_form(sid, Digits="0"))
+    child = new_call_sid()
+    webhook("/twilio/person/screen", staff_leg(child, sid))
+    accepted = webhook("/twilio/person/accept", staff_leg(child, sid, Digits="1"))
+    assert "<Hangup" not in accepted.get_data(as_text=True)  # bridged
+
+    dialled(webhook, sid, "completed", 95)
+
+    call = outcome_of(records, sid)
+    assert call.outcome.value == "transferred"
+    assert call.callback is None
+    assert [e.kind for e in call.events if e.kind == "staff_accepted"] == ["staff_accepted"]
+    assert outcome_of(records, child) is None  # the staff leg is no call of the log
+
+
+def test_an_accepted_dial_without_talk_time_is_no_transfer(webhook, records):
+    sid = new_call_sid()
+    webhook("/twilio/voice", call_form(sid))
+    webhook("/twilio/menu?attempt=1", call_form(sid, Digits="0"))
+    child = new_call_sid()
+    webhook("/twilio/person/accept", staff_leg(child, sid, Digits="1"))
+
+    dialled(webhook, sid, "completed", 0)
+
+    assert outcome_of(records, sid).outcome.value == "callback_requested"
+
+
+def test_a_staff_voicemail_reported_completed_queues_a_callback(twilio, records):
+    call = twilio.incoming_call(from_=MOBILE, to=LINE).start()
+    call.press("0").dial(answer=True, staff_keys=None)
+
+    assert dict(call.log[-1].params)["DialCallStatus"] == "completed"  # as Twilio reports it
+    assert "сейчас все сотрудники заняты" in call.last_said
+    call.finish()
+    assert outcome_of(records, call.sid).callback.reasons == ["person_no_answer"]
+
+
+def test_the_staff_member_is_connected_even_when_the_acceptance_cannot_be_noted(app, webhook):
+    from tests.conftest import database_down
+
+    with database_down(app):
+        reply = webhook(
+            "/twilio/person/accept", staff_leg(new_call_sid(), new_call_sid(), Digits="1")
+        )
+
+    assert reply.status_code == 200
+    assert "<Hangup" not in reply.get_data(as_text=True)

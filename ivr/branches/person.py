@@ -56,10 +56,15 @@ def start(turn: Turn) -> VoiceResponse:
 
 @branch.answer("/person/dialled")
 def dialled(turn: Turn) -> VoiceResponse:
-    """The Dial action: a staff member took the call, or nobody did."""
+    """The Dial action: a staff member took the call, or nobody did.
+
+    ``DialCallStatus`` alone cannot tell: a screened leg a voicemail answered, or a staff
+    member declined, may end ``completed``. The call was transferred only when a staff
+    member pressed 1 on the screening (recorded by :func:`accept`) and the parties talked.
+    """
     status = turn.dial_status
-    turn.log.event("dial_result", status[:20])
-    if status == "completed":
+    turn.log.event("dial_result", f"{status[:20]} {turn.dial_seconds} s")
+    if turn.dial_seconds > 0 and turn.log.staff_took_call():
         turn.log.outcome(CallOutcome.TRANSFERRED)
         return twiml.goodbye(turn.speaker)
     return callback_instead(turn, "person_busy", "person_no_answer")
@@ -117,14 +122,17 @@ def number_checked(turn: Turn) -> VoiceResponse:
 
 @branch.leg("/person/screen")
 def screen(leg: Leg) -> VoiceResponse:
-    """The staff member's leg: asked to press 1. Nothing is logged for this leg."""
+    """The staff member's leg: asked to press 1. No call of the log is made for this leg."""
     return twiml.screen(leg.speaker, action=leg.url(accept))
 
 
 @branch.leg("/person/accept")
 def accept(leg: Leg) -> VoiceResponse:
-    """``1`` connects the caller (an empty answer bridges the call); anything else hangs up."""
+    """``1`` connects the caller (an empty answer bridges the call), and is noted on the
+    caller's call; anything else hangs up."""
     response = VoiceResponse()
-    if leg.digits != ACCEPT_KEY:
+    if leg.digits == ACCEPT_KEY:
+        leg.staff_accepted()
+    else:
         response.hangup()
     return response

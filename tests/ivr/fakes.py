@@ -96,6 +96,7 @@ class FakeLog:
     consents: list[tuple[str, str]] = field(default_factory=list)
     callbacks: list[tuple[str, str | None]] = field(default_factory=list)  # (reason, phone)
     sms: list[tuple[str | None, str]] = field(default_factory=list)
+    accepted: bool = False  # a staff member pressed 1 on a screened leg
 
     def event(self, kind: str, detail: str = "") -> None:
         self.events.append((kind, detail))
@@ -108,6 +109,9 @@ class FakeLog:
 
     def request_callback(self, reason: str, phone: str | None = None) -> None:
         self.callbacks.append((reason, phone))
+
+    def staff_took_call(self) -> bool:
+        return self.accepted
 
     def withdraw_callback(self, reason: str) -> None:
         self.callbacks = [(r, phone) for r, phone in self.callbacks if r != reason]
@@ -327,6 +331,7 @@ class FakeTurn:
     first_request: bool = True
     hung_up: bool = False
     dial_status: str = ""
+    dial_seconds: int = 0
     from_number: str = MOBILE
     called: str | None = LINE
     args: dict[str, object] = field(default_factory=dict)
@@ -338,6 +343,9 @@ class FakeTurn:
 
     def url(self, view: Callable[..., Any], **values: object) -> str:
         return url_of(view, **values)
+
+    def staff_accepted(self) -> None:
+        self.log.accepted = True
 
     def arg(self, name: str, low: int = 0, high: int = 2**31 - 1) -> int:
         try:
@@ -353,7 +361,12 @@ class FakeTurn:
         """Twilio requesting ``url`` next, with ``digits`` pressed; a no-input
         fall-through (``timeout=1``) carries no digits. Desks and log are shared."""
         args: dict[str, object] = dict(query(url))
-        fresh: dict[str, Any] = {"first_request": False, "hung_up": False, "dial_status": ""}
+        fresh: dict[str, Any] = {
+            "first_request": False,
+            "hung_up": False,
+            "dial_status": "",
+            "dial_seconds": 0,
+        }
         following = dataclasses.replace(
             self,
             digits="" if "timeout" in args else digits,

@@ -60,20 +60,31 @@ def test_without_anyone_to_ring_a_known_caller_is_promised_a_callback(
     assert turn.log.outcomes == [CallOutcome.CALLBACK_REQUESTED]
 
 
+NO_ANSWER = [("person_no_answer", MOBILE)]
+
+
 @pytest.mark.parametrize(
-    ("status", "callbacks", "outcome"),
+    ("status", "accepted", "seconds", "callbacks", "outcome"),
     [
-        ("completed", [], CallOutcome.TRANSFERRED),
-        ("no-answer", [("person_no_answer", MOBILE)], CallOutcome.CALLBACK_REQUESTED),
-        ("busy", [("person_no_answer", MOBILE)], CallOutcome.CALLBACK_REQUESTED),
+        ("completed", True, 60, [], CallOutcome.TRANSFERRED),
+        ("completed", False, 12, NO_ANSWER, CallOutcome.CALLBACK_REQUESTED),  # declined
+        ("completed", True, 0, NO_ANSWER, CallOutcome.CALLBACK_REQUESTED),  # no talk
+        ("no-answer", False, 0, NO_ANSWER, CallOutcome.CALLBACK_REQUESTED),
+        ("busy", False, 0, NO_ANSWER, CallOutcome.CALLBACK_REQUESTED),
     ],
 )
 def test_the_dial_result_decides_between_goodbye_and_a_callback(
-    status: str, callbacks: list[tuple[str, str]], outcome: CallOutcome
+    status: str,
+    accepted: bool,
+    seconds: int,
+    callbacks: list[tuple[str, str]],
+    outcome: CallOutcome,
 ) -> None:
     turn = FakeTurn()
+    if accepted:
+        turn.post(url_of(accept), "1")
 
-    answer = reply(turn.post(url_of(dialled), dial_status=status))
+    answer = reply(turn.post(url_of(dialled), dial_status=status, dial_seconds=seconds))
 
     assert answer.hangs_up
     assert turn.log.callbacks == callbacks
@@ -116,7 +127,8 @@ def test_the_screening_leg_hangs_up_unless_the_staff_member_presses_1(
     assert "Чтобы принять звонок, нажмите 1." in question.said
     assert question.action == url_of(accept)
     assert reply(accept(leg)).verbs == verbs
-    assert leg.log.events == []  # nothing is logged on the staff member's leg
+    assert leg.log.events == []  # the staff member's leg is no call of the log
+    assert leg.log.accepted is (digits == "1")  # only the acceptance, on the caller's call
 
 
 def test_a_mistyped_number_gets_one_more_try_then_the_main_menu_without_a_callback() -> None:
