@@ -179,6 +179,13 @@ class CallbackDesk(Protocol):
         """Record this call's attempt unless the callback was closed or already has it;
         ``callback.status`` then says where the attempt left it."""
 
+    def citizen_talked(
+        self, callback: Callback, seconds: int, actor: str | None, note: str
+    ) -> AttemptResult | None:
+        """The citizen leg was answered and bridged for ``seconds``. §12 decides the attempt
+        from Twilio's answering machine detection and the talk time: recorded (and returned)
+        once both are known, else None; the detection callback records it when it comes."""
+
     def line_of(self, callback: Callback) -> str:
         """The line to call the citizen back from: that of their latest call, else the first."""
 
@@ -198,6 +205,11 @@ class Leg(Protocol):
     def staff_accepted(self) -> None:
         """Record on the caller's call (this leg's parent) that the staff member took it."""
 
+    def citizen_answered(self, note: str) -> None:
+        """Keep Twilio's ``AnsweredBy`` for the citizen leg of a staff callback, on the
+        operator's call named in the URL; it records the attempt (with ``note``) if the talk
+        time is known."""
+
     def url(self, view: Callable[..., Any], **values: object) -> str:
         """The absolute URL Twilio must request for ``view`` with ``values`` in its query."""
 
@@ -216,6 +228,10 @@ class Turn(Leg, Protocol):
     @property
     def line(self) -> str:
         """The reception line called (E.164)."""
+
+    @property
+    def call_sid(self) -> str:
+        """Twilio's ``CallSid`` of this call."""
 
     @property
     def first_request(self) -> bool:

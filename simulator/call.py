@@ -201,6 +201,8 @@ class Call:
         talk_seconds: int = 30,
         answered_by: int = 0,
         caller_hangs_up: bool = False,
+        answered_as: str = "human",
+        amd_late: bool = False,
     ) -> Call:
         """Finish the current ``<Dial>``.
 
@@ -213,6 +215,11 @@ class Call:
         ``DialCallDuration``; only the service's own record tells the two apart.
         ``caller_hangs_up`` ends the call during the bridge: the action is still requested but
         its TwiML is not executed.
+
+        A ``<Number machineDetection=…>`` answered is detected as ``answered_as`` (``human``,
+        ``machine_start``, ``machine_end_beep``, ``fax``, ``unknown``…): Twilio posts
+        ``AnsweredBy`` to its ``amdStatusCallback`` a few seconds after the answer, before the
+        Dial action, or left among the pending callbacks with ``amd_late``.
         """
         dial = self._expect(Dial)
         if status not in DIAL_FAILURES:
@@ -231,6 +238,14 @@ class Call:
                 screened_seconds = round(self.clock.seconds - began)
             else:
                 accepted = True
+            if number.machine_detection and number.amd_status_callback:
+                detection = self._detection(number, child_sid, answered_as)
+                if not amd_late:
+                    self.queue.pending.remove(detection)
+                    self.leg.webhooks.deliver(
+                        detection.method, detection.url, detection.params, detection.token
+                    )
+                    self.queue.delivered.append(detection)
         elif status == "no-answer":
             self.clock.advance(dial.timeout)
         extra = {"DialCallStatus": status, "DialCallSid": child_sid}
@@ -308,6 +323,19 @@ class Call:
             extra = {"CallDuration": str(self.duration), "Duration": str(minutes)}
             self.queue_status(self.leg.final_status, **extra)
         return self
+
+    def _detection(self, number: Number, child_sid: str, answered_as: str) -> PendingCallback:
+        """Queue the answering machine detection callback of an answered ``<Number>``."""
+        params = [
+            ("AccountSid", self.account_sid),
+            ("CallSid", child_sid),
+            ("AnsweredBy", answered_as),
+            ("MachineDetectionDuration", "2300"),
+        ]
+        url = self.leg.resolve(number.amd_status_callback)
+        return self.queue.queue(
+            PendingCallback("amd", number.amd_status_callback_method, url, params)
+        )
 
     def _queue_recording(
         self, record: Record, url: str, status: str, sid: str, duration: int | None

@@ -527,7 +527,6 @@ def test_a_closed_item_is_not_called(client, form_post, operator, queue, records
         ("no-answer", AttemptResult.NO_ANSWER, CallbackStatus.PENDING),
         ("busy", AttemptResult.NO_ANSWER, CallbackStatus.PENDING),
         ("failed", AttemptResult.WRONG_NUMBER, CallbackStatus.GAVE_UP),
-        ("completed", AttemptResult.REACHED, CallbackStatus.DONE),
     ],
 )
 def test_the_dial_action_records_the_attempt(

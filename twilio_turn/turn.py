@@ -18,7 +18,7 @@ from flask import abort, current_app, request
 from sqlalchemy import orm
 from sqlalchemy.exc import SQLAlchemyError
 
-from calllog import calls, sms, transfers
+from calllog import callback_detection, calls, sms, transfers
 from calllog.lines import match_line
 from calllog.office import Office, get_office
 from calllog.phone import CallContext
@@ -31,7 +31,7 @@ from calllog.phones import to_e164
 from db import get_session, take_write_lock
 from ivr.twiml import Speaker
 from models import Call
-from twilio_turn.form import NotAWebhook, Webhook, parse
+from twilio_turn.form import CALL_SID, NotAWebhook, Webhook, parse
 from twilio_turn.urls import view_url
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,30 @@ class TwilioLeg:
             session.rollback()
             log.error("acceptance of call %s not recorded: %s", parent, type(error).__name__)
 
+    def citizen_answered(self, note: str) -> None:
+        """Keep the detection on the operator's call named in the URL (``call``, ``callback``,
+        ``actor`` as the bridge put them there)."""
+        call_sid = request.args.get("call", "")
+        callback_id = bounded_int(request.args.get("callback"), 0, 2**31 - 1)
+        if not CALL_SID.fullmatch(call_sid) or not callback_id:
+            abort(400, "not a detection callback of a staff callback")
+        actor = "".join(ch for ch in request.args.get("actor", "")[:100] if ch.isprintable())
+        office = get_office()
+        now = office.now()
+        session = get_session()
+        take_write_lock(session, Call.__table__)
+        callback_detection.note_answered_by(
+            session,
+            call_sid,
+            callback_id,
+            self.webhook.answered_by,
+            now,
+            office.hours.next_working_day_start(now),
+            actor=actor.strip() or None,
+            note=note,
+        )
+        session.commit()
+
     def url(self, view: Callable[..., Any], **values: object) -> str:
         return view_url(view, **values)
 
@@ -116,6 +140,10 @@ class TwilioTurn(TwilioLeg):
     @property
     def caller(self) -> str | None:
         return self.call.caller
+
+    @property
+    def call_sid(self) -> str:
+        return self.call.sid
 
     @property
     def line(self) -> str:

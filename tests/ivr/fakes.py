@@ -218,6 +218,7 @@ AFTER_ATTEMPT = {
     AttemptResult.REACHED: CallbackStatus.DONE,
     AttemptResult.NO_ANSWER: CallbackStatus.PENDING,
     AttemptResult.WRONG_NUMBER: CallbackStatus.GAVE_UP,
+    AttemptResult.VOICEMAIL: CallbackStatus.PENDING,
 }
 
 
@@ -231,6 +232,9 @@ class FakeCallbackDesk:
     adopted: list[tuple[int, str]] = field(default_factory=list)
     attempts: list[tuple[int, AttemptResult, str | None]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Twilio's AnsweredBy for the citizen leg, once its detection callback has come.
+    answered_by: str | None = None
+    talks: list[int] = field(default_factory=list)
 
     def find(self, callback_id: int, *, lock: bool = False) -> Callback | None:
         self.found.append((callback_id, lock))
@@ -257,6 +261,21 @@ class FakeCallbackDesk:
         self.notes.append(note)
         callback.status = AFTER_ATTEMPT[result]
         return True
+
+    def citizen_talked(
+        self, callback: Callback, seconds: int, actor: str | None, note: str
+    ) -> AttemptResult | None:
+        """§12's rule, as the call log applies it once the detection is known."""
+        self.talks.append(seconds)
+        if self.answered_by is None:
+            return None
+        if self.answered_by.startswith("machine") or self.answered_by == "fax":
+            result = AttemptResult.VOICEMAIL
+        elif self.answered_by == "human" and seconds >= 20:
+            result = AttemptResult.REACHED
+        else:
+            result = AttemptResult.NO_ANSWER
+        return result if self.record_attempt(callback, result, actor, note) else None
 
     def line_of(self, callback: Callback) -> str:
         return self.fallback_line
@@ -332,6 +351,8 @@ class FakeTurn:
     hung_up: bool = False
     dial_status: str = ""
     dial_seconds: int = 0
+    call_sid: str = "CA" + "0" * 32
+    answered_by: str = ""  # AnsweredBy of an answering machine detection callback
     from_number: str = MOBILE
     called: str | None = LINE
     args: dict[str, object] = field(default_factory=dict)
@@ -346,6 +367,9 @@ class FakeTurn:
 
     def staff_accepted(self) -> None:
         self.log.accepted = True
+
+    def citizen_answered(self, note: str) -> None:
+        self.callbacks.answered_by = self.answered_by
 
     def arg(self, name: str, low: int = 0, high: int = 2**31 - 1) -> int:
         try:
