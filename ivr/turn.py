@@ -112,8 +112,11 @@ class BookingDesk(Protocol):
     def upcoming(self) -> Booking | None:
         """The caller's own upcoming appointment, by caller ID."""
 
-    def free_slots(self, offset: int, limit: int) -> Sequence[Offer]:
-        """Free slots in the booking window, nearest first."""
+    def free_slots(self, offset: int, limit: int, expert: str | None = None) -> Sequence[Offer]:
+        """Free slots in the booking window, nearest first; only ``expert``'s when given."""
+
+    def experts(self, limit: int) -> Sequence[Offer]:
+        """The first free slot of each expert in the booking window, nearest first."""
 
     def offer(self, slot_id: int) -> Offer | None:
         """How a slot is spoken, free or booked; None when it does not exist."""

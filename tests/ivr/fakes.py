@@ -147,9 +147,16 @@ class FakeBookingDesk:
     def upcoming(self) -> Booking | None:
         return self.existing
 
-    def free_slots(self, offset: int, limit: int) -> Sequence[Offer]:
+    def free_slots(self, offset: int, limit: int, expert: str | None = None) -> Sequence[Offer]:
         self.pages.append((offset, limit))
-        return self.free[offset : offset + limit]
+        mine = [o for o in self.free if expert in (None, o.expert)]
+        return mine[offset : offset + limit]
+
+    def experts(self, limit: int) -> Sequence[Offer]:
+        firsts: dict[str, Offer] = {}
+        for free in self.free:
+            firsts.setdefault(free.expert, free)
+        return list(firsts.values())[:limit]
 
     def offer(self, slot_id: int) -> Offer | None:
         if slot_id in self.gone:

@@ -30,7 +30,11 @@ from tests.ivr.fakes import (
 )
 
 FOUR_SLOTS = [offer(11, 3, 10), offer(12, 3, 11), offer(13, 4, 15), offer(14, 7, 10)]
-FIRST_SLOT = "Нажмите 1: в четверг, третьего декабря, в десять часов. Иванова Анна Петровна, юрист."
+FIRST_SLOT = (
+    "Приём ведёт Иванова Анна Петровна, юрист. "
+    "Место приёма: улица Екатерининская, 210, кабинет 5. "
+    "Нажмите 1: в четверг, третьего декабря, в десять часов."
+)
 
 
 def test_key_1_without_an_upcoming_appointment_offers_three_slots_named_in_the_url() -> None:
