@@ -30,6 +30,7 @@ from ivr.prompts import Catalogue
 from ivr.turn import Turn
 from ivr.twiml import Speaker
 from models import AppealStatus, AttemptResult, CallbackStatus, CallOutcome
+from tests.twiml_conformance import violations
 
 PERM = ZoneInfo("Asia/Yekaterinburg")
 # A Wednesday in office hours, and the same evening after closing.
@@ -423,6 +424,9 @@ class Reply:
 
     @classmethod
     def of(cls, response: VoiceResponse) -> Reply:
+        """Parse ``response``, which must be TwiML Twilio accepts (``tests.twiml_conformance``)."""
+        problems = violations(str(response))
+        assert not problems, "TwiML Twilio would refuse:\n" + "\n".join(problems)
         return cls(ElementTree.fromstring(str(response)))
 
     @property
