@@ -138,6 +138,8 @@ def slots(
     offers = page(offset)
     if not offers and offset:
         before, offset, offers = (*before, "booking_no_more"), 0, page(0)
+    if not offers and name is not None:  # the chosen expert has no free slot left
+        return experts(turn, attempt, before)
     if not offers:
         turn.log.event("no_free_slots")
         return twiml.ask(
@@ -149,7 +151,9 @@ def slots(
         )
     shown = offers[:PAGE]
     turn.log.event("slots_offered", " ".join(str(offer.slot_id) for offer in shown))
-    prompts = booking_offer.slot_prompts(turn, shown, expert_chosen=chosen is not None)
+    # The expert is not said again to a caller who just picked them from several.
+    picked = chosen is not None and len(turn.booking.experts(2)) > 1
+    prompts = booking_offer.slot_prompts(turn, shown, expert_chosen=picked)
     if len(offers) > PAGE or offset:
         prompts.append("booking_more")
     return twiml.ask(
@@ -234,7 +238,7 @@ def confirmation(
 ) -> VoiceResponse:
     offer = turn.booking.offer(slot_id)
     if offer is None:
-        return experts(turn, before=("slot_taken",))
+        return slots(turn, before=("slot_taken",), expert=slot_id)
     return twiml.ask(
         turn.speaker,
         "booking_confirm",
@@ -264,7 +268,7 @@ def confirm_choice(turn: Turn) -> VoiceResponse:
     consent = turn.speaker.catalogue.prompt_version("booking_confirm")
     appointment = turn.booking.confirm(slot_id, consent)
     if appointment is None:
-        return experts(turn, before=("slot_taken",))
+        return slots(turn, before=("slot_taken",), expert=slot_id)
     return twiml.record(
         turn.speaker,
         "booking_name",

@@ -27,6 +27,7 @@ from tests.ivr.fakes import (
     reply,
     speaker,
     url_of,
+    view_at,
 )
 
 FOUR_SLOTS = [offer(11, 3, 10), offer(12, 3, 11), offer(13, 4, 15), offer(14, 7, 10)]
@@ -109,7 +110,8 @@ def test_a_slot_taken_meanwhile_sends_the_caller_back_to_the_list(
         f"Это время уже занято. Пожалуйста, выберите другое. {FIRST_SLOT}"
     )
     assert "Record" not in answer.verbs
-    assert answer.action == url_of(slot_choice, slots="11.12.13", offset=0, attempt=1)
+    assert view_at(answer.action) is slot_choice
+    assert query(answer.action)["slots"] == "11.12.13"  # the same expert's list again
     assert turn.booking.bookings == {}
 
 
