@@ -100,8 +100,10 @@ def free_experts(
     min_ahead: timedelta,
     max_ahead: timedelta,
     limit: int,
+    offset: int = 0,
 ) -> list[SlotOffer]:
-    """The first free slot of each expert with free slots in the window, nearest first."""
+    """The first free slot of each expert with free slots in the window, nearest first,
+    ``offset`` experts skipped."""
     first = (
         sa.select(ReceptionSession.expert, sa.func.min(Slot.starts_at).label("first"))
         .join(Slot.session)
@@ -109,6 +111,7 @@ def free_experts(
         .group_by(ReceptionSession.expert)
         .order_by(sa.func.min(Slot.starts_at), ReceptionSession.expert)
         .limit(limit)
+        .offset(offset)
     )
     experts = [row.expert for row in session.execute(first)]
     return [

@@ -19,6 +19,7 @@ MAX_EXPERTS = 5
 
 PROMPTS = {
     "booking_experts": (),
+    "booking_more_experts": (),
     "booking_expert_option": {"key", "expert", "title"},
     "booking_offer": {"key", "when"},
     "booking_with": {"expert", "title"},

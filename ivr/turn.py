@@ -115,8 +115,9 @@ class BookingDesk(Protocol):
     def free_slots(self, offset: int, limit: int, expert: str | None = None) -> Sequence[Offer]:
         """Free slots in the booking window, nearest first; only ``expert``'s when given."""
 
-    def experts(self, limit: int) -> Sequence[Offer]:
-        """The first free slot of each expert in the booking window, nearest first."""
+    def experts(self, limit: int, offset: int = 0) -> Sequence[Offer]:
+        """The first free slot of each expert in the booking window, nearest first,
+        ``offset`` experts skipped."""
 
     def offer(self, slot_id: int) -> Offer | None:
         """How a slot is spoken, free or booked; None when it does not exist."""

@@ -75,6 +75,24 @@ def test_the_next_times_stay_with_the_chosen_expert(twilio, schedule):
     assert "Смирнов" not in said
 
 
+def test_a_sixth_expert_is_reached_with_nine(twilio, schedule):
+    day = OPEN_TIME.replace(hour=15) + timedelta(days=1)
+    for index in range(6):
+        schedule(day + timedelta(days=index), minutes=20, expert=f"Эксперт номер {index + 1}")
+    call = twilio.incoming_call(from_=MOBILE, to=LINE).start()
+    call.press("1")
+    assert "Эксперт номер 5, депутат Законодательного собрания: нажмите 5." in call.last_said
+    assert "Эксперт номер 6" not in call.last_said
+    assert "Другие специалисты — нажмите 9." in call.last_said
+
+    call.press("9")
+    assert "Эксперт номер 6, депутат Законодательного собрания: нажмите 1." in call.last_said
+    call.press("9")  # and round again
+    assert "Эксперт номер 1, депутат Законодательного собрания: нажмите 1." in call.last_said
+    call.press("9").press("1")
+    assert "Нажмите 1: во вторник, восьмого декабря, в пятнадцать часов." in call.last_said
+
+
 def test_a_place_that_differs_between_slots_is_said_with_each(twilio, schedule):
     day = OPEN_TIME.replace(hour=15) + timedelta(days=1)
     schedule(day, minutes=20)

@@ -32,7 +32,7 @@ class PhoneBooking:
             expert=expert,
         )
 
-    def experts(self, limit: int) -> list[SlotOffer]:
+    def experts(self, limit: int, offset: int = 0) -> list[SlotOffer]:
         context = self.context
         return booking.free_experts(
             context.session,
@@ -40,6 +40,7 @@ class PhoneBooking:
             min_ahead=context.office.booking_min_ahead,
             max_ahead=context.office.booking_max_ahead,
             limit=limit,
+            offset=offset,
         )
 
     def offer(self, slot_id: int) -> SlotOffer | None:

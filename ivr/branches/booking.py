@@ -60,20 +60,31 @@ def start(turn: Turn) -> VoiceResponse:
     return ask_about_existing(turn, existing)
 
 
-def experts(turn: Turn, attempt: int = 1, before: tuple[Prompt, ...] = ()) -> VoiceResponse:
-    """Several experts with free slots: the caller picks one first; else the slots."""
-    firsts = turn.booking.experts(booking_offer.MAX_EXPERTS)
-    if len(firsts) < 2:
+def experts(
+    turn: Turn, attempt: int = 1, before: tuple[Prompt, ...] = (), offset: int = 0
+) -> VoiceResponse:
+    """Several experts with free slots: the caller picks one first (five at a time, ``9``
+    the next five); one expert: the slots."""
+    page = booking_offer.MAX_EXPERTS
+    firsts = list(turn.booking.experts(page + 1, offset))
+    if not firsts and offset:
+        offset, firsts = 0, list(turn.booking.experts(page + 1))
+    if len(firsts) < 2 and not offset:
         return slots(turn, attempt=attempt, before=before)
-    turn.log.event("experts_offered", " ".join(str(first.slot_id) for first in firsts))
+    shown = firsts[:page]
+    turn.log.event("experts_offered", " ".join(str(first.slot_id) for first in shown))
+    prompts = booking_offer.expert_prompts(shown)
+    if len(firsts) > page or offset:
+        prompts.append("booking_more_experts")
     return twiml.ask(
         turn.speaker,
-        *booking_offer.expert_prompts(firsts),
+        *prompts,
         before=before,
         **gather_urls(
             turn,
             expert_choice,
-            experts=".".join(str(first.slot_id) for first in firsts),
+            experts=".".join(str(first.slot_id) for first in shown),
+            offset=offset,
             attempt=attempt,
         ),
     )
@@ -83,12 +94,18 @@ def experts(turn: Turn, attempt: int = 1, before: tuple[Prompt, ...] = ()) -> Vo
 def expert_choice(turn: Turn) -> VoiceResponse:
     """A key of the expert menu: that expert's slots (the URL names each by a slot of theirs)."""
     shown = [int(slot) for slot in turn.text_arg("experts").split(".") if slot.isdigit()]
+    offset = turn.arg("offset", 0, 10_000)
     key = turn.digits
     if key.isdigit() and 1 <= int(key) <= len(shown):
         turn.log.event("expert_chosen", str(shown[int(key) - 1]))
         return slots(turn, expert=shown[int(key) - 1])
+    if key == "9":
+        turn.log.event("key", "9")
+        return experts(turn, offset=offset + booking_offer.MAX_EXPERTS)
     return leave(turn) or retry(
-        turn, attempt_of(turn), lambda again, problem: experts(turn, again, (problem,))
+        turn,
+        attempt_of(turn),
+        lambda again, problem: experts(turn, again, (problem,), offset),
     )
 
 

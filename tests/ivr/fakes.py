@@ -153,11 +153,11 @@ class FakeBookingDesk:
         mine = [o for o in self.free if expert in (None, o.expert)]
         return mine[offset : offset + limit]
 
-    def experts(self, limit: int) -> Sequence[Offer]:
+    def experts(self, limit: int, offset: int = 0) -> Sequence[Offer]:
         firsts: dict[str, Offer] = {}
         for free in self.free:
             firsts.setdefault(free.expert, free)
-        return list(firsts.values())[:limit]
+        return list(firsts.values())[offset : offset + limit]
 
     def offer(self, slot_id: int) -> Offer | None:
         if slot_id in self.gone:
