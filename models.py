@@ -121,6 +121,7 @@ class AttemptResult(enum.StrEnum):
     REACHED = "reached"
     NO_ANSWER = "no_answer"
     WRONG_NUMBER = "wrong_number"
+    VOICEMAIL = "voicemail"  # a machine or fax answered: counted like no_answer
 
 
 class StaffRole(enum.StrEnum):

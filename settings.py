@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXY_HOPS": 0,
     "RECEPTION_LINES": None,
     "STAFF_PHONES": "",
+    # Seconds any twilio REST request may take (connect and each read), then it fails.
+    "TWILIO_TIMEOUT_S": 10,
     "APPEAL_TOPICS": None,
     "SMS_FROM": None,
     "MESSAGING_SERVICE_SID": None,
@@ -121,6 +123,8 @@ def _validate(config: dict[str, Any]) -> None:
         wanted = int if name == "TRUSTED_PROXY_HOPS" else (int, float)
         if isinstance(value, bool) or not isinstance(value, wanted) or value < 0:
             raise ConfigError(f"{name} must be a number of at least 0, not {value!r}")
+    if (timeout := config["TWILIO_TIMEOUT_S"]) <= 0:
+        raise ConfigError(f"TWILIO_TIMEOUT_S must be a number of seconds above 0, not {timeout!r}")
     base = config["PUBLIC_BASE_URL"]
     if base:
         parts = urlsplit(str(base))

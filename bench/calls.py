@@ -46,6 +46,7 @@ MAX_STEPS = 15
 APOLOGY_MARK = '/twilio/message"'
 #: What the caller presses at each Gather, by its action path ("" is silence).
 KEYS = {
+    "/twilio/booking/expert": "1",
     "/twilio/booking/confirm": "1",
     "/twilio/appeal/consent": "1",
     "/twilio/appeal/topic": "3",

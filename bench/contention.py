@@ -102,6 +102,10 @@ def to_confirmation(server_url: str, caller: str, slot_id: int) -> tuple[Call, T
         action = urlsplit(call.leg.resolve(call.waiting.action))
         if action.path == "/twilio/booking/confirm":
             return call, transport
+        if action.path == "/twilio/booking/expert":  # the experts, each by a slot of theirs
+            experts = parse_qs(action.query).get("experts", [""])[0].split(".")
+            call.press(str(experts.index(str(slot_id)) + 1) if str(slot_id) in experts else "1")
+            continue
         shown = parse_qs(action.query).get("slots", [""])[0].split(".")
         call.press(str(shown.index(str(slot_id)) + 1) if str(slot_id) in shown else "9")
     raise RuntimeError(f"slot {slot_id} was never offered: {call.last_said[:200]}")
@@ -145,6 +149,8 @@ def outcome(call: Call, slot_id: int) -> str:
         action = urlsplit(call.leg.resolve(waiting.action))
         shown = parse_qs(action.query).get("slots", [""])[0].split(".")
         if action.path == "/twilio/booking/choose" and str(slot_id) not in shown and shown[0]:
+            return "offered"
+        if action.path == "/twilio/booking/expert":  # the expert's last slot: the experts again
             return "offered"
     return f"neither booked nor offered another slot: {call.last_said[:120]!r}"
 

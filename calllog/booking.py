@@ -72,22 +72,61 @@ def free_slots(
     max_ahead: timedelta,
     limit: int = 3,
     offset: int = 0,
+    expert: str | None = None,
 ) -> list[SlotOffer]:
-    """The nearest slots without an active appointment, ``offset`` of them skipped.
+    """The nearest slots without an active appointment, ``offset`` of them skipped; only
+    ``expert``'s when given.
 
     A slot qualifies when it starts at or after ``now + min_ahead`` and before
     ``now + max_ahead``; a cancelled appointment frees its slot again. The order (start,
     then slot id) is stable, so ``offset`` pages through the list ("9: the next three").
     """
-    taken = sa.exists().where(Appointment.slot_id == Slot.id, _is_active())
     query = (
         _offers()
-        .where(Slot.starts_at >= now + min_ahead, Slot.starts_at < now + max_ahead, ~taken)
+        .where(*_free_in_window(now, min_ahead, max_ahead))
         .order_by(Slot.starts_at, Slot.id)
         .limit(limit)
         .offset(offset)
     )
+    if expert is not None:
+        query = query.where(ReceptionSession.expert == expert)
     return [_as_offer(slot, reception) for slot, reception in session.execute(query)]
+
+
+def free_experts(
+    session: orm.Session,
+    now: datetime,
+    *,
+    min_ahead: timedelta,
+    max_ahead: timedelta,
+    limit: int,
+    offset: int = 0,
+) -> list[SlotOffer]:
+    """The first free slot of each expert with free slots in the window, nearest first,
+    ``offset`` experts skipped."""
+    first = (
+        sa.select(ReceptionSession.expert, sa.func.min(Slot.starts_at).label("first"))
+        .join(Slot.session)
+        .where(*_free_in_window(now, min_ahead, max_ahead))
+        .group_by(ReceptionSession.expert)
+        .order_by(sa.func.min(Slot.starts_at), ReceptionSession.expert)
+        .limit(limit)
+        .offset(offset)
+    )
+    experts = [row.expert for row in session.execute(first)]
+    return [
+        free_slots(session, now, min_ahead=min_ahead, max_ahead=max_ahead, limit=1, expert=expert)[
+            0
+        ]
+        for expert in experts
+    ]
+
+
+def _free_in_window(
+    now: datetime, min_ahead: timedelta, max_ahead: timedelta
+) -> tuple[sa.ColumnElement[bool], ...]:
+    taken = sa.exists().where(Appointment.slot_id == Slot.id, _is_active())
+    return (Slot.starts_at >= now + min_ahead, Slot.starts_at < now + max_ahead, ~taken)
 
 
 def offer(session: orm.Session, slot_id: int) -> SlotOffer | None:

@@ -14,6 +14,8 @@ from calllog.phones import parse_caller
 from models import AttemptResult, Call, Callback, CallbackAttempt, CallbackStatus
 
 NO_ANSWER_DAYS_BEFORE_GIVING_UP = 3
+#: Attempts on which nobody was reached: three days of them close the item.
+UNANSWERED = frozenset({AttemptResult.NO_ANSWER, AttemptResult.VOICEMAIL})
 # Twilio's Direction of a call placed through the REST API: staff calling a citizen back.
 OUTBOUND = "outbound-api"
 DIALLED_BY = "callback_dial"
@@ -107,17 +109,47 @@ def record_attempt(
     elif result is AttemptResult.WRONG_NUMBER:
         _close(callback, CallbackStatus.GAVE_UP, now)
     else:
-        unanswered_days = {
-            a.at.astimezone(now.tzinfo).date()
-            for a in callback.attempts
-            if a.result is AttemptResult.NO_ANSWER
-        }
-        if len(unanswered_days) >= NO_ANSWER_DAYS_BEFORE_GIVING_UP:
-            _close(callback, CallbackStatus.GAVE_UP, now)
-        else:
-            callback.due_at = next_working_day
+        _after_unanswered(callback, now, next_working_day)
     session.flush()
     return attempt
+
+
+def _after_unanswered(callback: Callback, now: datetime, next_working_day: datetime) -> None:
+    unanswered_days = {
+        a.at.astimezone(now.tzinfo).date() for a in callback.attempts if a.result in UNANSWERED
+    }
+    if len(unanswered_days) >= NO_ANSWER_DAYS_BEFORE_GIVING_UP:
+        _close(callback, CallbackStatus.GAVE_UP, now)
+    else:
+        callback.due_at = next_working_day
+
+
+def correct_attempt(
+    session: orm.Session,
+    callback: Callback,
+    attempt: CallbackAttempt,
+    result: AttemptResult,
+    now: datetime,
+    next_working_day: datetime,
+) -> bool:
+    """Staff correct what an attempt's result was (a voicemail that was a person, say);
+    the item is closed or opened again as its attempts now say. False when reopening it
+    would give the phone a second open item."""
+    attempt.result = result
+    results = {a.result for a in callback.attempts}
+    if AttemptResult.REACHED in results:
+        _close(callback, CallbackStatus.DONE, now)
+    elif AttemptResult.WRONG_NUMBER in results:
+        _close(callback, CallbackStatus.GAVE_UP, now)
+    else:
+        if callback.status is not CallbackStatus.PENDING:
+            other = open_callback(session, callback.phone)
+            if other is not None and other is not callback:
+                return False
+            callback.status, callback.closed_at = CallbackStatus.PENDING, None
+        _after_unanswered(callback, now, next_working_day)
+    session.flush()
+    return True
 
 
 def _close(callback: Callback, status: CallbackStatus, now: datetime) -> None:

@@ -105,6 +105,15 @@ class OfficeHours:
         local = self._local(at)
         return any(start <= local < end for start, end in self.intervals(local.date()))
 
+    def on_break(self, at: datetime) -> bool:
+        """Whether ``at`` falls in a break of its working day (lunch), not before or after it."""
+        local = self._local(at)
+        intervals = self.intervals(local.date())
+        return not self.is_open(local) and any(
+            end <= local < next_start
+            for (_, end), (next_start, _) in zip(intervals, intervals[1:], strict=False)
+        )
+
     def next_opening(self, at: datetime) -> datetime:
         """``at`` if the office is open then, otherwise the next moment it opens."""
         local = self._local(at)

@@ -26,12 +26,21 @@ class Line:
     ``name`` is spoken right after «Вы позвонили в», so it is stored in the accusative
     case («общественную приёмную»); staff pages show it as it is. ``aliases`` are the
     other addresses the line's calls arrive on: numbers (E.164), SIP addresses
-    (``sip:user@host``) or bare SIP user names (``reception``).
+    (``sip:user@host``) or bare SIP user names (``reception``). ``caller_id`` is the number
+    outbound calls and the staff leg of a transfer show: one the Twilio account owns or has
+    verified (a published number that only forwards to Twilio is refused, error 21210);
+    without it, the line's own number.
     """
 
     number: str
     name: str
     aliases: tuple[str, ...] = ()
+    caller_id: str | None = None
+
+    @property
+    def outbound_caller_id(self) -> str:
+        """The number calls placed for this line come from."""
+        return self.caller_id or self.number
 
 
 DEFAULT_LINES: tuple[Line, ...] = (
@@ -40,7 +49,7 @@ DEFAULT_LINES: tuple[Line, ...] = (
     Line("+73422367992", "общественную приёмную, справочную линию"),
 )
 
-_FIELDS = frozenset({"number", "name", "aliases"})
+_FIELDS = frozenset({"number", "name", "aliases", "caller_id"})
 
 #: ``sip:user@host[:port][;params][?headers]``, optionally in angle brackets.
 _SIP_ADDRESS = re.compile(
@@ -98,6 +107,12 @@ def line_for(lines: Iterable[Line], number: str) -> Line | None:
     return next((line for line in lines if line.number == key), None)
 
 
+def line_calling_from(lines: Iterable[Line], number: str) -> Line | None:
+    """Return the line whose number or outbound caller ID ``number`` is, if any."""
+    key = _address_key(number)
+    return next((line for line in lines if key in (line.number, line.caller_id)), None)
+
+
 def _parse_entry(index: int, entry: Any) -> Line:
     where = f"RECEPTION_LINES entry {index}"
     if not isinstance(entry, dict):
@@ -116,7 +131,12 @@ def _parse_entry(index: int, entry: Any) -> Line:
     aliases = entry.get("aliases", [])
     if not isinstance(aliases, list):
         raise ValueError(f"{where}: 'aliases' must be a list of strings")
-    return Line(number, name.strip(), tuple(_parse_alias(where, alias) for alias in aliases))
+    raw_caller_id = entry.get("caller_id")
+    caller_id = to_e164(raw_caller_id) if isinstance(raw_caller_id, str) else None
+    if raw_caller_id is not None and caller_id is None:
+        raise ValueError(f"{where}: 'caller_id' {raw_caller_id!r} is not a valid phone number")
+    aliases_parsed = tuple(_parse_alias(where, alias) for alias in aliases)
+    return Line(number, name.strip(), aliases_parsed, caller_id)
 
 
 def _parse_alias(where: str, alias: Any) -> str:

@@ -19,6 +19,9 @@ from settings import ConfigError
 
 Topic = tuple[str, str]
 
+#: A ``<Dial>`` rings at most ten ``<Number>`` nouns at once.
+MAX_STAFF_PHONES = 10
+
 
 DEFAULT_TOPICS: tuple[Topic, ...] = (
     ("housing", "Жилищно-коммунальное хозяйство"),
@@ -97,6 +100,11 @@ def _staff_phones(spec: str | None) -> tuple[str, ...]:
             if caller.e164 is None:
                 raise ConfigError(f"STAFF_PHONES: {item.strip()!r} is not a Russian phone number")
             phones.append(caller.e164)
+    if len(phones) > MAX_STAFF_PHONES:
+        raise ConfigError(
+            f"STAFF_PHONES lists {len(phones)} phones: a transfer rings at most ten "
+            "(Twilio's <Dial> takes at most ten numbers)"
+        )
     return tuple(phones)
 
 

@@ -8,6 +8,7 @@ only when ``phonenumbers`` places it in region ``RU``.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -26,6 +27,10 @@ _WITHHELD_WORDS = ("anonymous", "restricted", "unknown", "private", "unavailable
 
 #: The number Twilio substitutes for an anonymous caller ("ANONYMOUS" on a keypad).
 _TWILIO_ANONYMOUS = "266696687"
+
+#: A SIP address in ``From`` (``sip:+79024712233@trunk.example.ru;transport=udp``,
+#: maybe in angle brackets): its user part is the caller's number when it is one.
+_SIP_ADDRESS = re.compile(r"<?sips?:(?P<user>[^@;?>]+)@[^>]*>?", re.IGNORECASE)
 
 _MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
@@ -57,7 +62,7 @@ def parse_caller(raw: str | None) -> Caller:
     text = (raw or "").strip()
     if is_withheld(text):
         return Caller(e164=None, raw=text, kind=CallerKind.WITHHELD)
-    number = _parse(text)
+    number = _parse(_sip_user(text) or text)
     if number is None or not phonenumbers.is_valid_number(number):
         return Caller(e164=None, raw=text, kind=CallerKind.INVALID)
     if phonenumbers.region_code_for_number(number) != REGION:
@@ -185,6 +190,23 @@ def _parse(text: str) -> PhoneNumber | None:
         return phonenumbers.parse(text, REGION)
     except NumberParseException:
         return None
+
+
+def _sip_user(text: str) -> str | None:
+    """The user part of a SIP address whose user part is a phone number, else ``None``.
+
+    ``7…`` with 11 digits is the Russian number written without ``+``, as trunks send it.
+    """
+    address = _SIP_ADDRESS.fullmatch(text)
+    if address is None:
+        return None
+    user = address["user"]
+    digits = user.lstrip("+")
+    if not digits.isdigit():
+        return None
+    if not user.startswith("+") and len(digits) == _NATIONAL_LENGTH + 1 and digits[0] == "7":
+        return "+" + digits
+    return user
 
 
 def _e164(number: PhoneNumber) -> str:

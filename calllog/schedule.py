@@ -13,10 +13,11 @@ MIN_SLOT_MINUTES = 5
 #: The years a reception session can lie in: a date outside is a typing error, and a year
 #: before 1900 would even come back with its zone's old local mean time offset.
 SESSION_YEARS = range(2000, 2100)
-# The longest texts a session keeps (the columns' lengths).
-EXPERT_MAX_LENGTH = 200
-TITLE_MAX_LENGTH = 200
-PLACE_MAX_LENGTH = 300
+# The longest texts staff may type for a session: they are spoken on the phone, and five
+# experts with their titles must fit one <Say> of at most 1,000 characters (§12).
+EXPERT_MAX_LENGTH = 100
+TITLE_MAX_LENGTH = 100
+PLACE_MAX_LENGTH = 200
 
 
 class SessionError(ValueError):

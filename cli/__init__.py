@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -101,6 +102,7 @@ def twilio_configure() -> None:
     }
     client = twilio_client()
     missing = []
+    unusable = []
     for line in get_office().lines:
         numbers = [line.number, *(alias for alias in line.aliases if alias.startswith("+"))]
         found = [
@@ -114,11 +116,37 @@ def twilio_configure() -> None:
         if not found:
             missing.append(line.number)
             click.echo(f"{line.number}: no such number on this Twilio account", err=True)
+        caller_id = line.outbound_caller_id
+        if _account_may_call_from(client, caller_id):
+            click.echo(f"{line.number}: outbound caller ID {caller_id}")
+        else:
+            unusable.append(line.number)
+            click.echo(
+                f"{line.number}: outbound caller ID {caller_id} is neither a number of this "
+                "Twilio account nor a verified caller ID",
+                err=True,
+            )
+    problems = []
     if missing:
-        raise click.ClickException(
+        problems.append(
             f"{len(missing)} line(s) not configured: {', '.join(missing)}; "
             "add the Twilio number the line forwards to as an alias in RECEPTION_LINES"
         )
+    if unusable:
+        problems.append(
+            f"{len(unusable)} line(s) cannot place calls: {', '.join(unusable)}; set the "
+            "line's caller_id in RECEPTION_LINES to a number the account owns or has verified"
+        )
+    if problems:
+        raise click.ClickException("; ".join(problems))
+
+
+def _account_may_call_from(client: Any, number: str) -> bool:
+    """Whether Twilio accepts ``number`` as ``From``: the account's own or a verified one."""
+    return bool(
+        client.incoming_phone_numbers.list(phone_number=number, limit=1)
+        or client.outgoing_caller_ids.list(phone_number=number, limit=1)
+    )
 
 
 @spool_cli.command("replay")

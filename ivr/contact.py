@@ -1,7 +1,8 @@
 """A contact number typed on the keypad (§3.1 step 5): two tries, ended by ``#``.
 
 While a number is being typed, ``*`` and ``0`` are digits of nothing: they simply do not
-make a valid number.
+make a valid number. A valid number is kept at once (nothing is lost if the caller hangs
+up) and read back in groups: ``1`` (or silence) goes on, ``2`` types it again (§12).
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ from typing import Any
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from calllog.phones import parse_keypad
+from calllog.phones import national_digits, parse_keypad
 from ivr import twiml
 from ivr.menu import attempt_of, gather_urls
+from ivr.speech import phone_words
 from ivr.turn import Turn
 from ivr.twiml import Prompt
 
 CONTACT_TRIES = 2
+RETYPE_KEY = "2"
+#: How many numbers a caller may type for one question, retyping after a read-back.
+ROUNDS = 3
 
 
 def ask_number(
@@ -30,6 +35,8 @@ def ask_number(
     **values: object,
 ) -> VoiceResponse:
     """Ask for a number on the keypad; ``view`` gets it with ``attempt`` and ``values``."""
+    if "round" in values and values["round"] == 1:
+        del values["round"]
     return twiml.ask(
         turn.speaker,
         prompt,
@@ -51,18 +58,29 @@ def number_step(
     turn: Turn,
     view: Callable[..., Any],
     *,
-    accept: Callable[[str], VoiceResponse],
+    keep: Callable[[str], None],
+    check_view: Callable[..., Any],
     give_up: Callable[[], VoiceResponse],
     prompt: str = "contact_ask",
     **values: object,
 ) -> VoiceResponse:
-    """What follows a typed number: ``accept`` it, ask once more, or ``give_up``.
+    """What follows a typed number: ``keep`` it and read it back (the answer goes to
+    ``check_view``), ask once more, or ``give_up``.
 
     ``view`` and ``values`` are where the second try is posted, as for :func:`ask_number`.
     """
+    values["round"] = turn.arg("round", 1, ROUNDS)
     number = typed_number(turn)
     if number is not None:
-        return accept(number)
+        keep(number)
+        if values["round"] == 1:
+            del values["round"]
+        return twiml.ask(
+            turn.speaker,
+            "contact_readback_keys",
+            before=(("contact_readback", {"phone": phone_words(national_digits(number))}),),
+            **gather_urls(turn, check_view, **values),
+        )
     attempt = attempt_of(turn, CONTACT_TRIES)
     if attempt < CONTACT_TRIES:
         return ask_number(
@@ -74,3 +92,17 @@ def number_step(
             **values,
         )
     return give_up()
+
+
+def wants_to_retype(turn: Turn) -> bool:
+    """Whether the caller pressed ``2`` after the read-back, with a number left to type."""
+    retype = turn.digits == RETYPE_KEY and turn.arg("round", 1, ROUNDS) < ROUNDS
+    turn.log.event("contact_retype" if retype else "contact_confirmed")
+    return retype
+
+
+def retype(
+    turn: Turn, view: Callable[..., Any], *, prompt: str = "contact_ask", **values: object
+) -> VoiceResponse:
+    """Ask for the number once more, as the next round."""
+    return ask_number(turn, view, prompt=prompt, round=turn.arg("round", 1, ROUNDS) + 1, **values)

@@ -35,6 +35,7 @@ branch = Branch(
     prompts={
         "greeting": {"line"},
         "closed": {"when"},
+        "lunch_break": {"when"},
         "main_menu": (),
         "no_input": (),
         "wrong_key": (),
@@ -55,7 +56,9 @@ def incoming_call(turn: Turn) -> VoiceResponse:
     before: list[Prompt] = [("greeting", {"line": line.name if line else DEFAULT_LINE_NAME})]
     hours = turn.office.hours
     if not hours.is_open(turn.now):
-        before.append(("closed", {"when": when_words(hours.next_opening(turn.now), turn.now)}))
+        when = when_words(hours.next_opening(turn.now), turn.now)
+        notice = "lunch_break" if hours.on_break(turn.now) else "closed"
+        before.append((notice, {"when": when}))
     if not turn.first_request:  # Twilio retried the first request: answer the same, log nothing
         return twiml.menu(
             turn.speaker, before=tuple(before), **gather_urls(turn, menu_choice, attempt=1)

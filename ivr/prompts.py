@@ -22,8 +22,9 @@ COMMON: dict[str, frozenset[str]] = {
         "contact_ask",
         "contact_retry",
         "contact_failed",
+        "contact_readback_keys",
     )
-}
+} | {"contact_readback": frozenset({"phone"})}
 
 
 class CatalogueError(ValueError):

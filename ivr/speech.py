@@ -7,6 +7,7 @@ forms neither library provides (weekdays after «в», counted nouns) are small 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 
 from babel.dates import get_month_names
@@ -43,6 +44,26 @@ _DAY_FORMS = {
 }
 _HOURS_ACCUSATIVE = ("час", "часа", "часов")
 _MINUTES_ACCUSATIVE = ("минуту", "минуты", "минут")
+_HOURS_GENITIVE = ("часа", "часов", "часов")
+_MINUTES_GENITIVE = ("минуты", "минут", "минут")
+
+#: Abbreviations staff type in places, and what is said for them. An abbreviation
+#: counts only as a word of its own (``с.`` is not the end of «Пермс.»).
+_ABBREVIATIONS = {
+    "г.": "город",
+    "ул.": "улица",
+    "д.": "дом",
+    "каб.": "кабинет",
+    "с.": "село",
+    "пос.": "посёлок",
+    "р-н": "район",
+}
+_ABBREVIATION = re.compile(
+    r"(?<!\w)("
+    + "|".join(re.escape(short) for short in _ABBREVIATIONS)
+    + r")(?:(?<=\.)|(?!\w))\s*",
+    re.IGNORECASE,
+)
 
 
 _PHONE_GROUPS = {11: (1, 3, 3, 2, 2), 10: (3, 3, 2, 2), 7: (3, 2, 2)}
@@ -102,6 +123,27 @@ def time_words(t: time) -> str:
     if t.minute:
         words += f" {_counted(t.minute, 'a', 'f', _MINUTES_ACCUSATIVE)}"
     return words
+
+
+def clock_genitive(t: time) -> str:
+    """Say a clock time after «с» or «до»: «десяти часов», «двадцати одного часа»,
+    «тринадцати часов одной минуты»; zero minutes are not spoken."""
+    words = _counted(t.hour, "g", "m", _HOURS_GENITIVE)
+    if t.minute:
+        words += f" {_counted(t.minute, 'g', 'f', _MINUTES_GENITIVE)}"
+    return words
+
+
+def spoken_place(text: str) -> str:
+    """A place typed by staff, with its abbreviations in full: «г. Пермь, ул. Ленина» →
+    «город Пермь, улица Ленина»."""
+
+    def full(match: re.Match[str]) -> str:
+        word = _ABBREVIATIONS[match[1].lower()]
+        rest = text[match.end() :]
+        return word if not rest or rest[0] in ",;." else word + " "
+
+    return _ABBREVIATION.sub(full, text)
 
 
 def datetime_words(dt: datetime) -> str:

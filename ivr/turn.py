@@ -11,7 +11,7 @@ with plain objects (``tests/ivr``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -66,6 +66,8 @@ class Appeal(Protocol):
     def status(self) -> AppealStatus: ...
     @property
     def status_since(self) -> datetime: ...
+    @property
+    def answer_due(self) -> date: ...
 
 
 class Callback(Protocol):
@@ -94,8 +96,14 @@ class CallLog(Protocol):
     def request_callback(self, reason: str, phone: str | None = None) -> None:
         """Queue a callback to ``phone`` (the caller's number by default)."""
 
+    def withdraw_callback(self, reason: str) -> None:
+        """Take back the callback ``reason`` this call queued (a number typed wrong)."""
+
     def send_sms(self, phone: str | None, text: str) -> None:
         """Send ``text`` to a mobile ``phone`` once the request's work is committed."""
+
+    def staff_took_call(self) -> bool:
+        """Whether a staff member accepted this call on a screened leg (``Leg.staff_accepted``)."""
 
 
 class BookingDesk(Protocol):
@@ -104,8 +112,12 @@ class BookingDesk(Protocol):
     def upcoming(self) -> Booking | None:
         """The caller's own upcoming appointment, by caller ID."""
 
-    def free_slots(self, offset: int, limit: int) -> Sequence[Offer]:
-        """Free slots in the booking window, nearest first."""
+    def free_slots(self, offset: int, limit: int, expert: str | None = None) -> Sequence[Offer]:
+        """Free slots in the booking window, nearest first; only ``expert``'s when given."""
+
+    def experts(self, limit: int, offset: int = 0) -> Sequence[Offer]:
+        """The first free slot of each expert in the booking window, nearest first,
+        ``offset`` experts skipped."""
 
     def offer(self, slot_id: int) -> Offer | None:
         """How a slot is spoken, free or booked; None when it does not exist."""
@@ -182,6 +194,13 @@ class CallbackDesk(Protocol):
         """Record this call's attempt unless the callback was closed or already has it;
         ``callback.status`` then says where the attempt left it."""
 
+    def citizen_talked(
+        self, callback: Callback, seconds: int, actor: str | None, note: str
+    ) -> AttemptResult | None:
+        """The citizen leg was answered and bridged for ``seconds``. §12 decides the attempt
+        from Twilio's answering machine detection and the talk time: recorded (and returned)
+        once both are known, else None; the detection callback records it when it comes."""
+
     def line_of(self, callback: Callback) -> str:
         """The line to call the citizen back from: that of their latest call, else the first."""
 
@@ -192,12 +211,20 @@ class ScheduleDesk(Protocol):
 
 
 class Leg(Protocol):
-    """A request on which nothing is logged: the staff member's screening leg."""
+    """A request of the staff member's screening leg: no call of the log of its own."""
 
     @property
     def speaker(self) -> Speaker: ...
     @property
     def digits(self) -> str: ...
+    def staff_accepted(self) -> None:
+        """Record on the caller's call (this leg's parent) that the staff member took it."""
+
+    def citizen_answered(self, note: str) -> None:
+        """Keep Twilio's ``AnsweredBy`` for the citizen leg of a staff callback, on the
+        operator's call named in the URL; it records the attempt (with ``note``) if the talk
+        time is known."""
+
     def url(self, view: Callable[..., Any], **values: object) -> str:
         """The absolute URL Twilio must request for ``view`` with ``values`` in its query."""
 
@@ -218,6 +245,10 @@ class Turn(Leg, Protocol):
         """The reception line called (E.164)."""
 
     @property
+    def call_sid(self) -> str:
+        """Twilio's ``CallSid`` of this call."""
+
+    @property
     def first_request(self) -> bool:
         """False when Twilio repeats the call's first request."""
 
@@ -228,6 +259,10 @@ class Turn(Leg, Protocol):
     @property
     def dial_status(self) -> str:
         """``DialCallStatus`` of a ``<Dial>`` action."""
+
+    @property
+    def dial_seconds(self) -> int:
+        """``DialCallDuration`` of a ``<Dial>`` action: seconds the parties were connected."""
 
     @property
     def from_number(self) -> str:

@@ -6,6 +6,7 @@ it, so that no caller is ever left in silence or in a loop.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Gather, Stop, VoiceResponse
@@ -17,7 +18,30 @@ MENU_TIMEOUT_S = 6
 NUMBER_TIMEOUT_S = 8
 # A catalogue key, or a key with the values it is said with.
 Prompt = str | tuple[str, dict[str, str]]
+#: Our bound on one ``<Say>`` (Twilio's is 4,096 characters, error 13521): longer speech is
+#: split into several at sentence ends.
+SAY_MAX_CHARS = 1000
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 SPEECH_HINTS = "один,два,три,четыре,ноль,оператор,запись,обращение,статус,адрес"
+
+
+def split_for_say(text: str, limit: int = SAY_MAX_CHARS) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut after whole sentences (or,
+    for a sentence longer than that, between words)."""
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(text.strip()):
+        while len(sentence) > limit:
+            cut = sentence.rfind(" ", 0, limit + 1)
+            cut = cut if cut > 0 else limit
+            pieces += [p for p in (current, sentence[:cut].strip()) if p]
+            current, sentence = "", sentence[cut:].strip()
+        joined = f"{current} {sentence}".strip()
+        if len(joined) > limit:
+            pieces.append(current)
+            joined = sentence
+        current = joined
+    return [*pieces, current] if current else pieces
 
 
 @dataclass(frozen=True)
@@ -52,8 +76,8 @@ class Speaker:
         self._say(verb, [text])
 
     def _say(self, verb: VoiceResponse | Gather, texts: list[str]) -> None:
-        if texts:
-            verb.say(" ".join(texts), voice=self.voice, language=LANGUAGE)
+        for text in split_for_say(" ".join(texts)):
+            verb.say(text, voice=self.voice, language=LANGUAGE)
 
     def gather(self, response: VoiceResponse, action: str, *, num_digits: int | None = 1) -> Gather:
         """A ``<Gather>`` for a menu choice (one key) or a number (``num_digits=None``)."""
@@ -183,12 +207,24 @@ def readback(speaker: Speaker, *prompts: Prompt, action: str) -> VoiceResponse:
 
 
 def dial_staff(
-    speaker: Speaker, phones: tuple[str, ...], *, action: str, screen: str, timeout: int = 20
+    speaker: Speaker,
+    phones: tuple[str, ...],
+    *,
+    caller_id: str,
+    action: str,
+    screen: str,
+    timeout: int = 20,
 ) -> VoiceResponse:
-    """Ring the staff phones together; each answer is screened before it is connected."""
+    """Ring the staff phones together; each answer is screened before it is connected.
+
+    The caller hears ringing until a staff member takes the call (``answerOnBridge``),
+    and the staff phones see ``caller_id``.
+    """
     response = VoiceResponse()
     speaker.speak(response, "person_connecting")
-    dial = response.dial(action=action, method="POST", timeout=timeout)
+    dial = response.dial(
+        action=action, method="POST", timeout=timeout, answer_on_bridge=True, caller_id=caller_id
+    )
     for phone in phones:
         dial.number(phone, url=screen, method="POST")
     return response

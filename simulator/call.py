@@ -220,6 +220,8 @@ class Call:
         talk_seconds: int = 30,
         answered_by: int = 0,
         caller_hangs_up: bool = False,
+        answered_as: str = "human",
+        amd_late: bool = False,
     ) -> Call:
         """Finish the current ``<Dial>``.
 
@@ -227,9 +229,16 @@ class Call:
         ``canceled``).  Answered by ``<Number>`` ``answered_by``: its ``url`` runs on a child
         leg where ``staff_keys`` answer its Gathers in turn (a list for several Gathers); if that
         TwiML ends without ``<Hangup>`` the parties are bridged for ``talk_seconds``
-        (``completed``), otherwise the staff member declined and the status is ``no-answer``.
+        (``completed``), otherwise the staff member (or a voicemail) declined: the leg was
+        answered, so Twilio reports ``completed`` too, with the screening's seconds as
+        ``DialCallDuration``; only the service's own record tells the two apart.
         ``caller_hangs_up`` ends the call during the bridge: the action is still requested but
         its TwiML is not executed.
+
+        A ``<Number machineDetection=…>`` answered is detected as ``answered_as`` (``human``,
+        ``machine_start``, ``machine_end_beep``, ``fax``, ``unknown``…): Twilio posts
+        ``AnsweredBy`` to its ``amdStatusCallback`` a few seconds after the answer, before the
+        Dial action, or left among the pending callbacks with ``amd_late``.
         """
         dial = self._expect(Dial)
         if status not in DIAL_FAILURES:
@@ -237,20 +246,33 @@ class Call:
         numbers = dial.numbers or (Number(""),)
         child_sid = new_sid("CA")
         accepted = False
+        screened_seconds: int | None = None
         if answer:
             number = numbers[answered_by]
             if number.url:
+                began = self.clock.seconds
                 screening = screen(self.leg, dial, number, child_sid, staff_keys)
                 self.staff_utterances.extend(screening.utterances)
                 accepted = screening.end_reason == END_OF_DOCUMENT
+                screened_seconds = round(self.clock.seconds - began)
             else:
                 accepted = True
+            if number.machine_detection and number.amd_status_callback:
+                detection = self._detection(number, child_sid, answered_as)
+                if not amd_late:
+                    self.queue.pending.remove(detection)
+                    self.leg.webhooks.deliver(
+                        detection.method, detection.url, detection.params, detection.token
+                    )
+                    self.queue.delivered.append(detection)
         elif status == "no-answer":
             self.clock.advance(dial.timeout)
-        extra = {"DialCallStatus": "completed" if accepted else status, "DialCallSid": child_sid}
+        extra = {"DialCallStatus": status, "DialCallSid": child_sid}
         if accepted:
-            extra["DialCallDuration"] = str(talk_seconds)
+            extra |= {"DialCallStatus": "completed", "DialCallDuration": str(talk_seconds)}
             self.clock.advance(talk_seconds)
+        elif screened_seconds is not None:  # answered, then declined on the screening
+            extra |= {"DialCallStatus": "completed", "DialCallDuration": str(screened_seconds)}
         action = self.leg.resolve(dial.action) if dial.action else None
         if caller_hangs_up:
             self.leg.hang_up()
@@ -321,6 +343,19 @@ class Call:
             extra = {"CallDuration": str(self.duration), "Duration": str(minutes)}
             self.queue_status(self.leg.final_status, **extra)
         return self
+
+    def _detection(self, number: Number, child_sid: str, answered_as: str) -> PendingCallback:
+        """Queue the answering machine detection callback of an answered ``<Number>``."""
+        params = [
+            ("AccountSid", self.account_sid),
+            ("CallSid", child_sid),
+            ("AnsweredBy", answered_as),
+            ("MachineDetectionDuration", "2300"),
+        ]
+        url = self.leg.resolve(number.amd_status_callback)
+        return self.queue.queue(
+            PendingCallback("amd", number.amd_status_callback_method, url, params)
+        )
 
     def _queue_recording(
         self, record: Record, url: str, status: str, sid: str, duration: int | None

@@ -82,6 +82,9 @@ class Number:
     number: str
     url: str | None = None
     method: str = "POST"
+    machine_detection: str | None = None  # Enable, DetectMessageEnd
+    amd_status_callback: str | None = None
+    amd_status_callback_method: str = "POST"
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,16 @@ def _dial(element: ET.Element) -> Dial:
     for child in element:
         if child.tag == "Number":
             number = (child.text or "").strip()
-            numbers.append(Number(number, child.attrib.get("url"), _method(child.attrib)))
+            numbers.append(
+                Number(
+                    number,
+                    child.attrib.get("url"),
+                    _method(child.attrib),
+                    child.attrib.get("machineDetection"),
+                    child.attrib.get("amdStatusCallback"),
+                    child.attrib.get("amdStatusCallbackMethod", "POST").upper(),
+                )
+            )
         else:
             others.append(child.tag)
     bare = (element.text or "").strip()

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from flask import Flask
+from flask import Flask, Response, request
 from flask.testing import FlaskClient
 from sqlalchemy import orm
 from twilio.request_validator import RequestValidator
@@ -29,6 +29,7 @@ from clock import FixedClock
 from models import StaffRole
 from simulator import FlaskTransport, Simulator, inbound_params
 from tests.fakes import FakeTwilioHttp
+from tests.twiml_conformance import violations
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "1" * 32
@@ -94,14 +95,31 @@ def config(tmp_path: Path, fake_twilio: FakeTwilioHttp, database_url: str) -> di
     return make_config(tmp_path, fake_twilio, database_url)
 
 
+def check_twiml(app: Flask) -> list[str]:
+    """Check every TwiML answer of ``app`` against Twilio's rules (``tests.twiml_conformance``);
+    the list collects what does not conform, for the test to fail on."""
+    problems: list[str] = []
+
+    def check(response: Response) -> Response:
+        if response.mimetype == "text/xml" and not response.is_streamed:
+            body = response.get_data()
+            problems.extend(f"{request.path}: {problem}" for problem in violations(body))
+        return response
+
+    app.after_request(check)
+    return problems
+
+
 @pytest.fixture
 def app(config: dict, engine: sa.Engine) -> Iterator[Flask]:
     """The app inside one outer transaction, rolled back after the test.
 
     Commits made by the code under test become savepoints (SQLAlchemy's recipe for
-    joining a session into an external transaction).
+    joining a session into an external transaction). Every TwiML it answers must be
+    TwiML Twilio accepts: the test fails otherwise.
     """
     app = create_app(config)
+    twiml_problems = check_twiml(app)
     app.extensions["sessionmaker"].kw["bind"].dispose()
     app.extensions["office"].clock = FixedClock(OPEN_TIME)
     with engine.connect() as connection:
@@ -111,6 +129,7 @@ def app(config: dict, engine: sa.Engine) -> Iterator[Flask]:
         )
         yield app
         transaction.rollback()
+    assert not twiml_problems, "TwiML Twilio would refuse:\n" + "\n".join(twiml_problems)
 
 
 @pytest.fixture

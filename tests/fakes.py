@@ -56,6 +56,7 @@ class FakeTwilioHttp(HttpClient):
     requests: list[SentRequest] = field(default_factory=list)
     routes: dict[tuple[str, str], Handler] = field(default_factory=dict)
     numbers: dict[str, str] = field(default_factory=dict)  # E.164 -> PN sid
+    verified_caller_ids: list[str] = field(default_factory=list)  # E.164, OutgoingCallerIds
     # Recordings: those Twilio holds (listed until deleted); ``any_audio`` is served for a
     # recording the fake was not told about (the simulator's), which is then held too.
     recordings: dict[str, FakeRecording] = field(default_factory=dict)
@@ -95,6 +96,8 @@ class FakeTwilioHttp(HttpClient):
             return self._list_recordings(params)
         if path.endswith("/IncomingPhoneNumbers.json") and method == "GET":
             return self._list_numbers(params)
+        if path.endswith("/OutgoingCallerIds.json") and method == "GET":
+            return self._list_caller_ids(params)
         if "/IncomingPhoneNumbers/" in path and method == "POST":
             sid = path.rsplit("/", 1)[1].removesuffix(".json")
             number = next(n for n, s in self.numbers.items() if s == sid)
@@ -113,6 +116,15 @@ class FakeTwilioHttp(HttpClient):
             _number(sid, number) for number, sid in self.numbers.items() if wanted in (None, number)
         ]
         return _json(200, {"incoming_phone_numbers": records, "next_page_uri": None})
+
+    def _list_caller_ids(self, params: dict[str, Any]) -> Response:
+        wanted = params.get("PhoneNumber")
+        records = [
+            {"sid": f"PN{index:032x}", "phone_number": number, "friendly_name": number}
+            for index, number in enumerate(self.verified_caller_ids, 1)
+            if wanted in (None, number)
+        ]
+        return _json(200, {"outgoing_caller_ids": records, "next_page_uri": None})
 
     def sent(self, method: str, suffix: str) -> list[SentRequest]:
         return [r for r in self.requests if r.method == method and r.url.endswith(suffix)]

@@ -20,7 +20,11 @@ from models import (
 from tests.conftest import EXPERT, LINE, MOBILE, PERM
 
 THURSDAY = datetime(2026, 12, 3, 10, 0, tzinfo=PERM)
-FIRST_OFFER = "Нажмите 1: в четверг, третьего декабря, в десять часов. Иванова Мария Петровна"
+FIRST_OFFER = (
+    "Приём ведёт Иванова Мария Петровна, депутат Законодательного собрания. "
+    "Место приёма: город Пермь, улица Екатерининская, 210, кабинет 3. "
+    "Нажмите 1: в четверг, третьего декабря, в десять часов."
+)
 
 
 @pytest.fixture
@@ -106,7 +110,7 @@ def test_a_withheld_caller_types_a_contact_number(twilio, records, slots):
     assert "Введите, пожалуйста, номер телефона для связи" in call.last_said
     call.press("12#")
     assert "Номер не распознан." in call.last_said
-    call.press("8 902 471 22 33#".replace(" ", ""))
+    call.press("8 902 471 22 33#".replace(" ", "")).press("1")
 
     assert "Вы записаны на личный приём" in call.last_said
     (appointment,) = appointments(records)

@@ -150,3 +150,13 @@ def test_a_forwarded_call_is_matched_by_forwarded_from(twilio, records):
 
     assert logged(records, call.sid).line == "+73422367992"
     assert "справочную линию" in " ".join(call.said)
+
+
+def test_a_sip_caller_is_logged_as_the_number_in_its_user_part(twilio, records):
+    call = twilio.incoming_call(from_="sip:+79024712233@trunk.example.ru", to=LINE).start()
+    call.hangup().finish()
+
+    row = logged(records, call.sid)
+    assert row.caller_kind.value == "russian"
+    assert row.caller == MOBILE
+    assert row.callback.reasons == ["abandoned"]

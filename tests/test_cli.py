@@ -188,6 +188,7 @@ def test_twilio_configure_finds_a_line_by_its_twilio_alias(
         '[{"number": "+73422368229", "name": "приёмную", "aliases": ["+14155550100"]}]'
     )
     fake_twilio.numbers = {"+14155550100": "PN" + "7" * 32}
+    fake_twilio.verified_caller_ids = ["+73422368229"]  # outbound calls may show it
     runner: FlaskCliRunner = request.getfixturevalue("runner")
     result = invoke(runner, "twilio", "configure")
     assert result.exit_code == 0, output_of(result)

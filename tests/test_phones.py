@@ -96,6 +96,7 @@ def test_parse_caller_withheld(raw: str | None) -> None:
         "7" * 300,
         "☎️ позвоните мне",
         "sip:caller@example.com",
+        "sip:2367992@trunk.example.ru",
         "+7 999 000 00 00 00 00",
     ],
 )
@@ -105,6 +106,26 @@ def test_parse_caller_invalid(raw: str) -> None:
     assert caller.e164 is None
     assert caller.raw == raw
     assert not is_withheld(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "sip:+79024712233@trunk.example.ru",
+        "sip:79024712233@trunk.example.ru",
+        "sip:89024712233@trunk.example.ru;transport=udp",
+        "<sips:+79024712233@trunk.example.ru:5061>",
+    ],
+)
+def test_a_sip_caller_whose_user_part_is_a_number_is_that_number(raw: str) -> None:
+    caller = parse_caller(raw)
+    assert caller.kind is CallerKind.RUSSIAN
+    assert caller.e164 == "+79024712233"
+    assert caller.raw == raw
+
+
+def test_a_sip_caller_from_abroad_is_foreign() -> None:
+    assert parse_caller("sip:+14155550100@trunk.example.com").kind is CallerKind.FOREIGN
 
 
 def test_caller_is_frozen_and_repr_hides_the_number() -> None:

@@ -40,7 +40,7 @@ def test_a_caller_leaves_a_request_end_to_end(twilio, records, fake_twilio):
     spoken = " ".join(appeal.number)
     assert "Ваше обращение зарегистрировано под номером" in call.last_said
     assert call.last_said.count("номер") >= 2
-    assert "Ответ будет дан в течение 30 дней." in call.last_said
+    assert "Ответ будет дан в течение тридцати дней." in call.last_said
     call.silence()
     assert call.ended
     call.finish()
@@ -153,7 +153,7 @@ def test_a_withheld_caller_gives_a_contact_number(twilio, records):
     call.press("2").press("1").press("4").record(seconds=30, finish="#")
 
     assert "Введите, пожалуйста, номер телефона для связи" in call.last_said
-    call.press("9024712233#")
+    call.press("9024712233#").press("1")
 
     assert "Ваше обращение зарегистрировано под номером" in call.last_said
     (appeal,) = appeals(records)

@@ -395,11 +395,16 @@ def test_dial_screening_accepted_bridges_the_call(app: Flask, sim: Simulator) ->
     assert call.duration >= 60
 
 
-def test_dial_screening_declined_counts_as_no_answer(app: Flask, sim: Simulator) -> None:
+def test_dial_screening_declined_is_reported_completed_with_the_screening_time(
+    app: Flask, sim: Simulator
+) -> None:
+    """The leg was answered, so Twilio says ``completed``: the status word alone cannot tell."""
     call = sim.incoming_call(from_=CALLER, to=LINE).start().press("0")
     call.dial(answer=True, staff_keys=None)
-    assert seen(app, "/twilio/dial-done")[0]["form"]["DialCallStatus"] == "no-answer"
-    assert call.last_said == "Итог: no-answer."
+    form = seen(app, "/twilio/dial-done")[0]["form"]
+    assert form["DialCallStatus"] == "completed"
+    assert 0 < int(form["DialCallDuration"]) < 20
+    assert call.last_said == "Итог: completed."
 
 
 def test_status_callbacks_carry_duration_and_sequence(app: Flask, sim: Simulator) -> None:

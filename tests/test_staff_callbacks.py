@@ -527,7 +527,6 @@ def test_a_closed_item_is_not_called(client, form_post, operator, queue, records
         ("no-answer", AttemptResult.NO_ANSWER, CallbackStatus.PENDING),
         ("busy", AttemptResult.NO_ANSWER, CallbackStatus.PENDING),
         ("failed", AttemptResult.WRONG_NUMBER, CallbackStatus.GAVE_UP),
-        ("completed", AttemptResult.REACHED, CallbackStatus.DONE),
     ],
 )
 def test_the_dial_action_records_the_attempt(
@@ -626,3 +625,33 @@ def test_the_bridge_needs_a_twilio_signature(client, queue):
     )
 
     assert reply.status_code == 403
+
+
+def test_click_to_call_goes_from_the_lines_configured_caller_id(config, request, fake_twilio):
+    """Twilio refuses a ``From`` the account neither owns nor verified (error 21210)."""
+    config["RECEPTION_LINES"] = (
+        '[{"number": "+73422368229", "name": "приёмную", "caller_id": "+14155550100"}]'
+    )
+    request.getfixturevalue("operator")
+    queue = request.getfixturevalue("queue")
+    form_post = request.getfixturevalue("form_post")
+    twilio = request.getfixturevalue("twilio")
+    records = request.getfixturevalue("records")
+    callback_id = queue(MOBILE, "abandoned")
+
+    form_post(f"/callbacks/{callback_id}/call", {"phone": "8 912 000-00-09"})
+
+    (sent,) = calls_created(fake_twilio)
+    assert sent["From"] == "+14155550100"
+    with records() as session:
+        (call,) = [c for c in session.get(Callback, callback_id).calls if c.direction != "inbound"]
+        assert call.line == LINE  # logged under the published line
+        sid = call.sid
+    leg = twilio.incoming_call(
+        from_="+14155550100",
+        to=OPERATOR_PHONE,
+        voice_path=f"/twilio/callback/bridge?callback={callback_id}",
+        call_sid=sid,
+        Direction="outbound-api",
+    ).start()
+    assert leg.waiting.caller_id == "+14155550100"

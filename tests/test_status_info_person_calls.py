@@ -44,7 +44,7 @@ def test_the_status_is_told_to_the_applicant(twilio, records, appeal_number):
 
     said = call.last_said
     number = digits_words(appeal_number)
-    assert f"Обращение номер {number}. Зарегистрировано, первого декабря." in said
+    assert f"Обращение номер {number}. Зарегистрировано первого декабря." in said
     assert MENU in said  # then the main menu
     row = logged(records, call.sid)
     assert row.outcome is CallOutcome.STATUS_CHECKED
@@ -109,7 +109,7 @@ def test_information_gives_address_hours_and_outreach(twilio, records, schedule)
     assert "улица Екатерининская, дом двести десять" in said
     assert "с понедельника по пятницу с десяти часов до восемнадцати часов" in said
     assert "перерыв с тринадцати часов до четырнадцати часов" in said
-    assert "в четверг, десятого декабря, в одиннадцать часов, г. Краснокамск" in said
+    assert "в четверг, десятого декабря, в одиннадцать часов, город Краснокамск" in said
     assert MENU in said
     assert logged(records, call.sid).outcome is CallOutcome.INFO
 
@@ -185,10 +185,11 @@ def test_out_of_hours_a_withheld_caller_is_asked_for_a_number(twilio, records, c
     clock.set(OPEN_TIME + timedelta(hours=9))  # Wednesday 20:00
     call = twilio.incoming_call(from_="anonymous", to=LINE).start()
     call.press("0")
-    assert "введите номер телефона" in call.last_said
+    assert "введите, пожалуйста, номер телефона" in call.last_said
     call.press("89024712233#")
 
-    assert "на номер восемь, девятьсот два, четыреста семьдесят один" in call.last_said
+    assert "Вы ввели номер: восемь, девятьсот два, четыреста семьдесят один" in call.last_said
+    call.press("1")
     assert records().scalar(sa.select(Callback)).phone == MOBILE
 
 

@@ -42,6 +42,9 @@ class Webhook:
     digits: str = ""  # keys pressed (or said); "" on a Gather's no-input fall-through
     hung_up: bool = False
     dial_status: str = ""
+    dial_seconds: int = 0  # DialCallDuration: how long the dialled party was connected
+    parent_call_sid: str = ""  # ParentCallSid: on a child leg of a <Dial>, the caller's call
+    answered_by: str = ""  # AnsweredBy of an answering machine detection callback
     recording: RecordingFacts | None = None
     transcription: TranscriptionFacts | None = None
     form: Mapping[str, str] = field(default_factory=dict)  # as received, for the spool
@@ -67,6 +70,11 @@ def parse(raw: Mapping[str, str], *, timed_out: bool = False) -> Webhook:
         digits=digits,
         hung_up=form.get("Digits") == HANGUP,
         dial_status=form.get("DialCallStatus", ""),
+        dial_seconds=_count(form.get("DialCallDuration")) or 0,
+        answered_by=form.get("AnsweredBy", "")[:40],
+        parent_call_sid=parent
+        if CALL_SID.fullmatch(parent := form.get("ParentCallSid", ""))
+        else "",
         recording=recording_facts(form),
         transcription=transcription_facts(form),
         form=form,

@@ -8,6 +8,7 @@ copy of a recording.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,8 +16,9 @@ from typing import Any
 
 from flask import abort, current_app, request
 from sqlalchemy import orm
+from sqlalchemy.exc import SQLAlchemyError
 
-from calllog import calls, sms
+from calllog import callback_detection, calls, sms, transfers
 from calllog.lines import match_line
 from calllog.office import Office, get_office
 from calllog.phone import CallContext
@@ -30,8 +32,10 @@ from calllog.phones import to_e164
 from db import get_session, take_write_lock
 from ivr.twiml import Speaker
 from models import Call
-from twilio_turn.form import NotAWebhook, Webhook, parse
+from twilio_turn.form import CALL_SID, NotAWebhook, Webhook, parse
 from twilio_turn.urls import view_url
+
+log = logging.getLogger(__name__)
 
 
 def get_speaker() -> Speaker:
@@ -57,7 +61,8 @@ def read_webhook() -> Webhook:
 
 @dataclass
 class TwilioLeg:
-    """A request on which nothing is logged (``ivr.turn.Leg``)."""
+    """A request of a staff screening leg (``ivr.turn.Leg``): no call of the log is made
+    for it, and only an acceptance touches the database."""
 
     webhook: Webhook
     speaker: Speaker
@@ -65,6 +70,47 @@ class TwilioLeg:
     @property
     def digits(self) -> str:
         return self.webhook.digits
+
+    def staff_accepted(self) -> None:
+        """Note the acceptance on the parent call. A failure is logged, never raised: the
+        staff member is connected all the same."""
+        parent = self.webhook.parent_call_sid
+        if not parent:
+            log.warning("a screening leg without ParentCallSid: acceptance not recorded")
+            return
+        session = get_session()
+        try:
+            take_write_lock(session, Call.__table__)
+            if not transfers.record_acceptance(session, parent, get_office().now()):
+                log.warning("acceptance for an unknown call %s not recorded", parent)
+            session.commit()
+        except SQLAlchemyError as error:
+            session.rollback()
+            log.error("acceptance of call %s not recorded: %s", parent, type(error).__name__)
+
+    def citizen_answered(self, note: str) -> None:
+        """Keep the detection on the operator's call named in the URL (``call``, ``callback``,
+        ``actor`` as the bridge put them there)."""
+        call_sid = request.args.get("call", "")
+        callback_id = bounded_int(request.args.get("callback"), 0, 2**31 - 1)
+        if not CALL_SID.fullmatch(call_sid) or not callback_id:
+            abort(400, "not a detection callback of a staff callback")
+        actor = "".join(ch for ch in request.args.get("actor", "")[:100] if ch.isprintable())
+        office = get_office()
+        now = office.now()
+        session = get_session()
+        take_write_lock(session, Call.__table__)
+        callback_detection.note_answered_by(
+            session,
+            call_sid,
+            callback_id,
+            self.webhook.answered_by,
+            now,
+            office.hours.next_working_day_start(now),
+            actor=actor.strip() or None,
+            note=note,
+        )
+        session.commit()
 
     def url(self, view: Callable[..., Any], **values: object) -> str:
         return view_url(view, **values)
@@ -97,6 +143,10 @@ class TwilioTurn(TwilioLeg):
         return self.call.caller
 
     @property
+    def call_sid(self) -> str:
+        return self.call.sid
+
+    @property
     def line(self) -> str:
         return self.call.line
 
@@ -107,6 +157,10 @@ class TwilioTurn(TwilioLeg):
     @property
     def dial_status(self) -> str:
         return self.webhook.dial_status
+
+    @property
+    def dial_seconds(self) -> int:
+        return self.webhook.dial_seconds
 
     @property
     def from_number(self) -> str:

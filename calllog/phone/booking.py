@@ -20,9 +20,21 @@ class PhoneBooking:
             return None
         return booking.upcoming_appointment(context.session, context.call.caller, context.now)
 
-    def free_slots(self, offset: int, limit: int) -> list[SlotOffer]:
+    def free_slots(self, offset: int, limit: int, expert: str | None = None) -> list[SlotOffer]:
         context = self.context
         return booking.free_slots(
+            context.session,
+            context.now,
+            min_ahead=context.office.booking_min_ahead,
+            max_ahead=context.office.booking_max_ahead,
+            limit=limit,
+            offset=offset,
+            expert=expert,
+        )
+
+    def experts(self, limit: int, offset: int = 0) -> list[SlotOffer]:
+        context = self.context
+        return booking.free_experts(
             context.session,
             context.now,
             min_ahead=context.office.booking_min_ahead,

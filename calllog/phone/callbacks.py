@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from calllog import callbacks
+from calllog import callback_detection, callbacks
+from calllog.events import add_event
 from calllog.phone import CallContext
 from models import AttemptResult, Callback, CallbackStatus, StaffUser
 
@@ -52,6 +53,23 @@ class PhoneCallbacks:
             call=context.call,
         )
         return True
+
+    def citizen_talked(
+        self, callback: Callback, seconds: int, actor: str | None, note: str
+    ) -> AttemptResult | None:
+        """The citizen leg was answered and bridged for ``seconds``: the attempt once
+        Twilio's answering machine detection is known too."""
+        context = self.context
+        add_event(context.call, callback_detection.TALKED, str(seconds), context.now)
+        return callback_detection.settle_answered_call(
+            context.session,
+            context.call,
+            callback,
+            context.now,
+            context.office.hours.next_working_day_start(context.now),
+            actor=actor,
+            note=note,
+        )
 
     def line_of(self, callback: Callback) -> str:
         return callbacks.callback_line(callback, self.context.office.lines)

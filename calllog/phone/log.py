@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from calllog import callbacks, calls
+from calllog import callbacks, calls, transfers
 from calllog.events import add_event
 from calllog.phone import CallContext
 from models import CallOutcome, Consent
@@ -34,6 +34,12 @@ class PhoneCallLog:
             raise ValueError("no number to call back")
         due = context.office.hours.next_working_time(context.now)
         callbacks.request(context.session, number, reason, context.call, context.now, due)
+
+    def staff_took_call(self) -> bool:
+        return transfers.was_accepted(self.context.session, self.context.call)
+
+    def withdraw_callback(self, reason: str) -> None:
+        callbacks.withdraw(self.context.session, self.context.call, reason)
 
 
 def give_consent(context: CallContext, purpose: str, version: str) -> None:

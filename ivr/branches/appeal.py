@@ -146,17 +146,23 @@ def recording_ready(turn: Turn) -> None:
 def contact_typed(turn: Turn) -> VoiceResponse:
     appeal = own_appeal(turn)
 
-    def accept(number: str) -> VoiceResponse:
-        turn.appeals.set_contact(appeal, number)
-        return readback(turn, appeal)
-
     return contact.number_step(
         turn,
         contact_typed,
-        accept=accept,
+        keep=lambda number: turn.appeals.set_contact(appeal, number),
+        check_view=contact_checked,
         give_up=lambda: readback(turn, appeal, before=("contact_failed",)),
         appeal=appeal.id,
     )
+
+
+@branch.answer("/appeal/contact/check")
+def contact_checked(turn: Turn) -> VoiceResponse:
+    """The typed number read back: ``2`` types it again, anything else goes on."""
+    appeal = own_appeal(turn)
+    if contact.wants_to_retype(turn):
+        return contact.retype(turn, contact_typed, appeal=appeal.id)
+    return readback(turn, appeal)
 
 
 def readback(

@@ -2,8 +2,10 @@
 
 1. A caller with an upcoming appointment hears it first: ``8`` cancels it (then ``1``
    confirms), ``1`` chooses another time.
-2. The three nearest free slots: ``1``–``3`` choose, ``9`` the next three, ``*`` the main
-   menu, ``0`` a person.
+2. When the free slots belong to several experts, the expert first (``1``–``5``); then the
+   three nearest free slots (of that expert): ``1``–``3`` choose, ``9`` the next three,
+   ``*`` the main menu, ``0`` a person. What they share is said once
+   (:mod:`ivr.booking_offer`).
 3. Confirmation with consent: ``1`` books at once, ``2`` chooses another time. A slot
    taken meanwhile sends the caller back to the list.
 4. The caller's name is recorded; 5. a contact number, from the caller ID or typed;
@@ -15,11 +17,11 @@ from __future__ import annotations
 from twilio.twiml.voice_response import VoiceResponse
 
 from calllog import notices
-from ivr import contact, twiml
+from ivr import booking_offer, contact, twiml
 from ivr.branch import Branch, Spool
 from ivr.branches import appeal, transcription
 from ivr.menu import attempt_of, gather_urls, leave, retry
-from ivr.speech import datetime_words, digits_words
+from ivr.speech import datetime_words, digits_words, spoken_place
 from ivr.turn import Booking, NotThisCall, Offer, Turn
 from ivr.twiml import Prompt
 
@@ -37,7 +39,7 @@ branch = Branch(
         "booking_cancel_confirm": (),
         "booking_cancelled": (),
         "booking_kept": (),
-        "booking_offer": {"key", "when", "expert", "place"},
+        **booking_offer.PROMPTS,
         "booking_more": (),
         "booking_no_more": (),
         "booking_none": (),
@@ -54,8 +56,57 @@ def start(turn: Turn) -> VoiceResponse:
     """Key 1: the caller's own appointment first, else the free slots."""
     existing = turn.booking.upcoming() if turn.caller else None
     if existing is None:
-        return slots(turn)
+        return experts(turn)
     return ask_about_existing(turn, existing)
+
+
+def experts(
+    turn: Turn, attempt: int = 1, before: tuple[Prompt, ...] = (), offset: int = 0
+) -> VoiceResponse:
+    """Several experts with free slots: the caller picks one first (five at a time, ``9``
+    the next five); one expert: the slots."""
+    page = booking_offer.MAX_EXPERTS
+    firsts = list(turn.booking.experts(page + 1, offset))
+    if not firsts and offset:
+        offset, firsts = 0, list(turn.booking.experts(page + 1))
+    if len(firsts) < 2 and not offset:
+        return slots(turn, attempt=attempt, before=before)
+    shown = firsts[:page]
+    turn.log.event("experts_offered", " ".join(str(first.slot_id) for first in shown))
+    prompts = booking_offer.expert_prompts(shown)
+    if len(firsts) > page or offset:
+        prompts.append("booking_more_experts")
+    return twiml.ask(
+        turn.speaker,
+        *prompts,
+        before=before,
+        **gather_urls(
+            turn,
+            expert_choice,
+            experts=".".join(str(first.slot_id) for first in shown),
+            offset=offset,
+            attempt=attempt,
+        ),
+    )
+
+
+@branch.answer("/booking/expert")
+def expert_choice(turn: Turn) -> VoiceResponse:
+    """A key of the expert menu: that expert's slots (the URL names each by a slot of theirs)."""
+    shown = [int(slot) for slot in turn.text_arg("experts").split(".") if slot.isdigit()]
+    offset = turn.arg("offset", 0, 10_000)
+    key = turn.digits
+    if key.isdigit() and 1 <= int(key) <= len(shown):
+        turn.log.event("expert_chosen", str(shown[int(key) - 1]))
+        return slots(turn, expert=shown[int(key) - 1])
+    if key == "9":
+        turn.log.event("key", "9")
+        return experts(turn, offset=offset + booking_offer.MAX_EXPERTS)
+    return leave(turn) or retry(
+        turn,
+        attempt_of(turn),
+        lambda again, problem: experts(turn, again, (problem,), offset),
+    )
 
 
 def ask_about_existing(
@@ -78,21 +129,34 @@ def offer_values(turn: Turn, offer: Offer) -> dict[str, str]:
     return {
         "when": datetime_words(offer.starts_at.astimezone(turn.office.clock.tz)),
         "expert": f"{offer.expert}, {offer.title}",
-        "place": offer.place,
+        "place": spoken_place(offer.place),
     }
 
 
 def slots(
-    turn: Turn, offset: int = 0, attempt: int = 1, before: tuple[Prompt, ...] = ()
+    turn: Turn,
+    offset: int = 0,
+    attempt: int = 1,
+    before: tuple[Prompt, ...] = (),
+    expert: int | None = None,
 ) -> VoiceResponse:
-    """Offer up to three free slots from ``offset``; the slot ids travel in the URL."""
+    """Offer up to three free slots from ``offset``; the slot ids travel in the URL.
+
+    ``expert`` is a slot of the expert the caller chose (an id travels well in a URL).
+    """
+    chosen = turn.booking.offer(expert) if expert else None
+    if expert and chosen is None:
+        expert = None
+    name = chosen.expert if chosen else None
 
     def page(start: int) -> list[Offer]:
-        return list(turn.booking.free_slots(offset=start, limit=PAGE + 1))
+        return list(turn.booking.free_slots(offset=start, limit=PAGE + 1, expert=name))
 
     offers = page(offset)
     if not offers and offset:
         before, offset, offers = (*before, "booking_no_more"), 0, page(0)
+    if not offers and name is not None:  # the chosen expert has no free slot left
+        return experts(turn, attempt, before)
     if not offers:
         turn.log.event("no_free_slots")
         return twiml.ask(
@@ -104,10 +168,9 @@ def slots(
         )
     shown = offers[:PAGE]
     turn.log.event("slots_offered", " ".join(str(offer.slot_id) for offer in shown))
-    prompts: list[Prompt] = [
-        ("booking_offer", {"key": str(key), **offer_values(turn, offer)})
-        for key, offer in enumerate(shown, start=1)
-    ]
+    # The expert is not said again to a caller who just picked them from several.
+    picked = chosen is not None and len(turn.booking.experts(2)) > 1
+    prompts = booking_offer.slot_prompts(turn, shown, expert_chosen=picked)
     if len(offers) > PAGE or offset:
         prompts.append("booking_more")
     return twiml.ask(
@@ -121,6 +184,7 @@ def slots(
             slots=".".join(str(offer.slot_id) for offer in shown),
             offset=offset,
             attempt=attempt,
+            **({"expert": expert} if expert else {}),
         ),
     )
 
@@ -138,7 +202,7 @@ def existing_choice(turn: Turn) -> VoiceResponse:
         )
     if turn.digits == "1":
         turn.log.event("key", "1")
-        return slots(turn)
+        return experts(turn)
     return leave(turn) or retry(
         turn,
         attempt,
@@ -151,10 +215,10 @@ def cancel_choice(turn: Turn) -> VoiceResponse:
     """``1`` cancels the appointment; anything else, or silence, keeps it."""
     appointment = own_appointment(turn)
     if turn.digits != "1":
-        return slots(turn, before=("booking_kept",))
+        return experts(turn, before=("booking_kept",))
     turn.booking.cancel(appointment)
     turn.log.event("booking_cancelled", appointment.code)
-    return slots(turn, before=("booking_cancelled",))
+    return experts(turn, before=("booking_cancelled",))
 
 
 @branch.answer("/booking/none")
@@ -171,17 +235,18 @@ def no_slots_choice(turn: Turn) -> VoiceResponse:
 def slot_choice(turn: Turn) -> VoiceResponse:
     shown = [int(slot) for slot in turn.text_arg("slots").split(".") if slot.isdigit()]
     offset = turn.arg("offset", 0, 10_000)
+    expert = turn.arg("expert") or None
     key = turn.digits
     if key.isdigit() and 1 <= int(key) <= len(shown):
         turn.log.event("slot_chosen", str(shown[int(key) - 1]))
         return confirmation(turn, shown[int(key) - 1])
     if key == "9":
         turn.log.event("key", "9")
-        return slots(turn, offset + PAGE)
+        return slots(turn, offset + PAGE, expert=expert)
     return leave(turn) or retry(
         turn,
         attempt_of(turn),
-        lambda again, problem: slots(turn, offset, again, (problem,)),
+        lambda again, problem: slots(turn, offset, again, (problem,), expert=expert),
     )
 
 
@@ -190,7 +255,7 @@ def confirmation(
 ) -> VoiceResponse:
     offer = turn.booking.offer(slot_id)
     if offer is None:
-        return slots(turn, before=("slot_taken",))
+        return slots(turn, before=("slot_taken",), expert=slot_id)
     return twiml.ask(
         turn.speaker,
         "booking_confirm",
@@ -210,7 +275,7 @@ def confirm_choice(turn: Turn) -> VoiceResponse:
     """
     slot_id = turn.arg("slot")
     if turn.digits == "2":
-        return slots(turn)
+        return experts(turn)
     if turn.digits != "1":
         return leave(turn) or retry(
             turn,
@@ -220,7 +285,7 @@ def confirm_choice(turn: Turn) -> VoiceResponse:
     consent = turn.speaker.catalogue.prompt_version("booking_confirm")
     appointment = turn.booking.confirm(slot_id, consent)
     if appointment is None:
-        return slots(turn, before=("slot_taken",))
+        return slots(turn, before=("slot_taken",), expert=slot_id)
     return twiml.record(
         turn.speaker,
         "booking_name",
@@ -259,17 +324,23 @@ def name_ready(turn: Turn) -> None:
 def contact_typed(turn: Turn) -> VoiceResponse:
     appointment = own_appointment(turn)
 
-    def accept(number: str) -> VoiceResponse:
-        turn.booking.set_contact(appointment, number)
-        return readback(turn, appointment)
-
     return contact.number_step(
         turn,
         contact_typed,
-        accept=accept,
+        keep=lambda number: turn.booking.set_contact(appointment, number),
+        check_view=contact_checked,
         give_up=lambda: readback(turn, appointment, before=("contact_failed",)),
         appointment=appointment.id,
     )
+
+
+@branch.answer("/booking/contact/check")
+def contact_checked(turn: Turn) -> VoiceResponse:
+    """The typed number read back: ``2`` types it again, anything else goes on."""
+    appointment = own_appointment(turn)
+    if contact.wants_to_retype(turn):
+        return contact.retype(turn, contact_typed, appointment=appointment.id)
+    return readback(turn, appointment)
 
 
 def readback(

@@ -2,8 +2,11 @@
 
 The operator presses «Позвонить» on a callback: Twilio first calls the operator's own
 phone, with :func:`bridge` as that call's URL. When the operator answers, the bridge says
-who is being connected and dials the citizen from the reception's line; the Dial action
-(:func:`dialled`) records the attempt on the callback, linked to this call.
+who is being connected and dials the citizen from the reception's line, with Twilio's
+answering machine detection on the citizen's leg. The Dial action (:func:`dialled`) and
+the detection callback (:func:`answered`) together decide the attempt on the callback,
+linked to this call (§12): a person who talked 20 s or more is ``reached``, a machine or
+a fax a ``voicemail``.
 
 These TwiML documents are heard by the operator, not by the citizen: they are composed
 here rather than taken from the citizens' prompt catalogue.
@@ -13,16 +16,16 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from calllog.lines import line_for
+from calllog.lines import Line, line_calling_from, line_for
 from ivr.branch import Branch
-from ivr.turn import Callback, Turn
+from ivr.turn import Callback, Leg, Turn
 from models import AttemptResult, CallbackStatus
 
 DIAL_TIMEOUT_S = 30
 NOTE = "звонок из приложения"
-# DialCallStatus -> the attempt it makes; ``canceled`` (the operator hung up first) makes none.
+# DialCallStatus of an unanswered citizen leg -> the attempt it makes; ``canceled`` (the
+# operator hung up first) makes none. An answered one (``completed``) is decided by §12.
 RESULTS = {
-    "completed": AttemptResult.REACHED,
     "no-answer": AttemptResult.NO_ANSWER,
     "busy": AttemptResult.NO_ANSWER,
     "failed": AttemptResult.WRONG_NUMBER,
@@ -37,7 +40,12 @@ SUMMARIES = {
     "на следующий рабочий день.",
     CallbackStatus.GAVE_UP: "Дозвониться не удалось. Обратный звонок закрыт.",
 }
+VOICEMAIL = "Ответил автоответчик. Попытка записана, звонок перенесён на следующий рабочий день."
 NOT_RECORDED = "Звонок завершён."
+AWAITING_DETECTION = (
+    "Звонок завершён. Кто ответил, станет известно через несколько секунд: итог будет "
+    "на странице обратного звонка."
+)
 ACTOR_MAX_LENGTH = 100
 
 branch = Branch("callback_bridge")
@@ -51,7 +59,7 @@ def bridge(turn: Turn) -> VoiceResponse:
         turn.log.event("callback_bridge", "not found")
         return _say_and_hang_up(turn, NOT_FOUND)
     line = _line(turn, callback)
-    turn.callbacks.adopt(callback, line)
+    turn.callbacks.adopt(callback, line.number)
     if callback.status is not CallbackStatus.PENDING:
         turn.log.event("callback_bridge", callback.status.value)
         return _say_and_hang_up(turn, CLOSED)
@@ -65,12 +73,17 @@ def bridge(turn: Turn) -> VoiceResponse:
     response = VoiceResponse()
     turn.speaker.say_text(response, CONNECTING)
     dial = response.dial(
-        caller_id=line,
+        caller_id=line.outbound_caller_id,
         action=turn.url(dialled, **values),
         method="POST",
         timeout=DIAL_TIMEOUT_S,
     )
-    dial.number(callback.phone)
+    dial.number(
+        callback.phone,
+        machine_detection="Enable",
+        amd_status_callback=turn.url(answered, call=turn.call_sid, **values),
+        amd_status_callback_method="POST",
+    )
     return response
 
 
@@ -79,15 +92,34 @@ def dialled(turn: Turn) -> VoiceResponse:
     """The Dial action: record how the call to the citizen went, once per call."""
     status = turn.dial_status[:20]
     turn.log.event("dial_result", status)
-    result = RESULTS.get(status)
     callback = _callback(turn, lock=True)
-    if (
-        callback is None
-        or result is None
-        or not turn.callbacks.record_attempt(callback, result, _actor_arg(turn), NOTE)
+    if callback is None:
+        return _say_and_hang_up(turn, NOT_RECORDED)
+    if status == "completed":
+        result = turn.callbacks.citizen_talked(callback, turn.dial_seconds, _actor_arg(turn), NOTE)
+        if result is None:
+            closed = callback.status is not CallbackStatus.PENDING
+            return _say_and_hang_up(turn, NOT_RECORDED if closed else AWAITING_DETECTION)
+        return _say_and_hang_up(turn, _summary(callback, result))
+    result = RESULTS.get(status)
+    if result is None or not turn.callbacks.record_attempt(
+        callback, result, _actor_arg(turn), NOTE
     ):
         return _say_and_hang_up(turn, NOT_RECORDED)
-    return _say_and_hang_up(turn, SUMMARIES[callback.status])
+    return _say_and_hang_up(turn, _summary(callback, result))
+
+
+@branch.leg("/callback/answered")
+def answered(leg: Leg) -> VoiceResponse:
+    """Twilio's answering machine detection callback for the citizen's leg."""
+    leg.citizen_answered(NOTE)
+    return VoiceResponse()
+
+
+def _summary(callback: Callback, result: AttemptResult) -> str:
+    if result is AttemptResult.VOICEMAIL and callback.status is CallbackStatus.PENDING:
+        return VOICEMAIL
+    return SUMMARIES[callback.status]
 
 
 def _callback(turn: Turn, *, lock: bool = False) -> Callback | None:
@@ -97,14 +129,15 @@ def _callback(turn: Turn, *, lock: bool = False) -> Callback | None:
     return turn.callbacks.find(int(raw), lock=lock)
 
 
-def _line(turn: Turn, callback: Callback) -> str:
+def _line(turn: Turn, callback: Callback) -> Line:
     """The line the citizen sees calling: the one Twilio called the operator from."""
     lines = turn.office.lines
     for candidate in (turn.from_number, turn.line):
-        line = line_for(lines, candidate or "")
+        line = line_calling_from(lines, candidate or "")
         if line is not None:
-            return line.number
-    return turn.callbacks.line_of(callback)
+            return line
+    number = turn.callbacks.line_of(callback)
+    return line_for(lines, number) or Line(number, number)
 
 
 def _actor_arg(turn: Turn) -> str | None:

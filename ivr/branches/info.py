@@ -9,7 +9,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.branch import Branch
 from ivr.menu import main_menu
-from ivr.speech import datetime_words, number_words
+from ivr.speech import clock_genitive, datetime_words, spoken_place
 from ivr.turn import Turn
 from ivr.twiml import Prompt
 from models import CallOutcome
@@ -56,7 +56,7 @@ def start(turn: Turn) -> VoiceResponse:
 def upcoming_outreach(turn: Turn) -> list[str]:
     tz = turn.office.clock.tz
     return [
-        f"{datetime_words(starts_at.astimezone(tz))}, {place}"
+        f"{datetime_words(starts_at.astimezone(tz))}, {spoken_place(place)}"
         for starts_at, place in turn.schedule.upcoming_outreach(OUTREACH_DAYS, OUTREACH_SHOWN)
     ]
 
@@ -83,17 +83,9 @@ def _days(days: list[int]) -> str:
 
 def _intervals(intervals: tuple[tuple[time, time], ...]) -> str:
     first, last = intervals[0][0], intervals[-1][1]
-    text = f"с {_clock(first)} до {_clock(last)}"
+    text = f"с {clock_genitive(first)} до {clock_genitive(last)}"
     breaks = [
-        f"с {_clock(end)} до {_clock(start)}"
+        f"с {clock_genitive(end)} до {clock_genitive(start)}"
         for (_, end), (start, _) in zip(intervals, intervals[1:], strict=False)
     ]
     return text + (f", перерыв {' и '.join(breaks)}" if breaks else "")
-
-
-def _clock(moment: time) -> str:
-    """«десяти часов», «девяти часов тридцати минут» (genitive, after «с» and «до»)."""
-    words = f"{number_words(moment.hour, case='g')} часов"
-    if moment.minute:
-        words += f" {number_words(moment.minute, case='g', gender='f')} минут"
-    return words

@@ -43,9 +43,12 @@ def start(turn: Turn) -> VoiceResponse:
     if not office.hours.is_open(turn.now) or not office.staff_phones:
         return callback_instead(turn, "person_closed", "person_out_of_hours")
     turn.log.event("dial", str(len(office.staff_phones)))
+    line = office.line(turn.line)
     return twiml.dial_staff(
         turn.speaker,
         office.staff_phones,
+        # A withheld or unusable caller ID would fail the staff leg (error 13214).
+        caller_id=turn.caller or (line.outbound_caller_id if line else turn.line),
         action=turn.url(dialled),
         screen=turn.url(screen),
     )
@@ -53,10 +56,15 @@ def start(turn: Turn) -> VoiceResponse:
 
 @branch.answer("/person/dialled")
 def dialled(turn: Turn) -> VoiceResponse:
-    """The Dial action: a staff member took the call, or nobody did."""
+    """The Dial action: a staff member took the call, or nobody did.
+
+    ``DialCallStatus`` alone cannot tell: a screened leg a voicemail answered, or a staff
+    member declined, may end ``completed``. The call was transferred only when a staff
+    member pressed 1 on the screening (recorded by :func:`accept`) and the parties talked.
+    """
     status = turn.dial_status
-    turn.log.event("dial_result", status[:20])
-    if status == "completed":
+    turn.log.event("dial_result", f"{status[:20]} {turn.dial_seconds} s")
+    if turn.dial_seconds > 0 and turn.log.staff_took_call():
         turn.log.outcome(CallOutcome.TRANSFERRED)
         return twiml.goodbye(turn.speaker)
     return callback_instead(turn, "person_busy", "person_no_answer")
@@ -71,39 +79,60 @@ def callback_instead(turn: Turn, why: str, reason: str) -> VoiceResponse:
     return promise(turn, turn.caller, reason, before=why)
 
 
-def promise(turn: Turn, phone: str, reason: str, before: str | None = None) -> VoiceResponse:
+def queue(turn: Turn, phone: str, reason: str) -> None:
     turn.log.request_callback(reason, phone=phone)
     turn.log.outcome(CallOutcome.CALLBACK_REQUESTED)
+
+
+def promise(turn: Turn, phone: str, reason: str, before: str | None = None) -> VoiceResponse:
+    queue(turn, phone, reason)
     spoken = phone_words(national_digits(phone))
     prompts = (*([before] if before else []), ("person_callback", {"phone": spoken}))
     return twiml.goodbye(turn.speaker, *prompts)
 
 
+def typed_reason(turn: Turn) -> str:
+    reason = turn.text_arg("reason")
+    return reason if reason in REASONS else "person_out_of_hours"
+
+
 @branch.answer("/person/number")
 def number_typed(turn: Turn) -> VoiceResponse:
-    reason = turn.text_arg("reason")
-    if reason not in REASONS:
-        reason = "person_out_of_hours"
+    reason = typed_reason(turn)
     return contact.number_step(
         turn,
         number_typed,
-        accept=lambda number: promise(turn, number, reason),
+        keep=lambda number: queue(turn, number, reason),
+        check_view=number_checked,
         give_up=lambda: main_menu(turn, "contact_failed"),
         prompt="person_ask_number",
         reason=reason,
     )
 
 
+@branch.answer("/person/number/check")
+def number_checked(turn: Turn) -> VoiceResponse:
+    """The typed number read back: ``2`` takes the callback back and asks again."""
+    reason = typed_reason(turn)
+    if contact.wants_to_retype(turn):
+        turn.log.withdraw_callback(reason)
+        return contact.retype(turn, number_typed, prompt="person_ask_number", reason=reason)
+    return twiml.goodbye(turn.speaker, "callback_promise")
+
+
 @branch.leg("/person/screen")
 def screen(leg: Leg) -> VoiceResponse:
-    """The staff member's leg: asked to press 1. Nothing is logged for this leg."""
+    """The staff member's leg: asked to press 1. No call of the log is made for this leg."""
     return twiml.screen(leg.speaker, action=leg.url(accept))
 
 
 @branch.leg("/person/accept")
 def accept(leg: Leg) -> VoiceResponse:
-    """``1`` connects the caller (an empty answer bridges the call); anything else hangs up."""
+    """``1`` connects the caller (an empty answer bridges the call), and is noted on the
+    caller's call; anything else hangs up."""
     response = VoiceResponse()
-    if leg.digits != ACCEPT_KEY:
+    if leg.digits == ACCEPT_KEY:
+        leg.staff_accepted()
+    else:
         response.hangup()
     return response

@@ -24,7 +24,7 @@ branch = Branch(
     key="3",
     prompts={
         "status_ask": (),
-        "status_found": {"number", "status", "date"},
+        "status_found": {"number", "status", "date", "due"},
         "status_elsewhere": (),
         "status_offer_callback": (),
         "status_callback_queued": (),
@@ -73,8 +73,9 @@ def number_typed(turn: Turn) -> VoiceResponse:
 
 
 def status_values(turn: Turn, appeal: Appeal) -> dict[str, str]:
-    """The number, the status in words and the local date it took effect."""
+    """The number, the status in words, the local date it took effect, the answer's due date."""
     return {
+        "due": date_words(appeal.answer_due, weekday=False),
         "number": digits_words(appeal.number),
         "status": turn.speaker.catalogue.text(f"status_{appeal.status.value}"),
         "date": date_words(

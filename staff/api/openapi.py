@@ -150,7 +150,7 @@ PATHS: dict[str, Schema] = {
                 {
                     "type": "object",
                     "properties": {
-                        "result": enum("reached", "no_answer", "wrong_number"),
+                        "result": enum("reached", "no_answer", "wrong_number", "voicemail"),
                         "note": STRING,
                     },
                     "required": ["result"],

@@ -88,7 +88,9 @@ APPEAL_STATUSES = enum(
     "registered", "in_review", "forwarded", "practical_help", "explained", "closed"
 )
 CALLBACK_STATUSES = enum("pending", "done", "gave_up")
-ATTEMPT = obj(at=TIME, result=enum("reached", "no_answer", "wrong_number"), note=STRING)
+ATTEMPT = obj(
+    at=TIME, result=enum("reached", "no_answer", "wrong_number", "voicemail"), note=STRING
+)
 ATTEMPT["properties"]["by"] = NULLABLE_STRING
 
 SCHEMAS: dict[str, Schema] = {

@@ -34,9 +34,9 @@ def _moment(body: dict[str, Any], name: str) -> datetime:
 def create_session() -> tuple[Response, int]:
     """Create a reception session and its slots; a session lies within one local day."""
     body = json_body()
-    expert = text_field(body, "expert", max_length=200)
-    title = text_field(body, "title", max_length=200)
-    place = text_field(body, "place", max_length=300)
+    expert = text_field(body, "expert", max_length=schedule.EXPERT_MAX_LENGTH)
+    title = text_field(body, "title", max_length=schedule.TITLE_MAX_LENGTH)
+    place = text_field(body, "place", max_length=schedule.PLACE_MAX_LENGTH)
     starts_at = _moment(body, "starts_at")
     ends_at = _moment(body, "ends_at")
     slot_minutes = body.get("slot_minutes")

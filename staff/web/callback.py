@@ -45,6 +45,7 @@ RESULT_CHOICES = [
     SelectChoice(AttemptResult.REACHED.value, "дозвонились"),
     SelectChoice(AttemptResult.NO_ANSWER.value, "не ответил"),
     SelectChoice(AttemptResult.WRONG_NUMBER.value, "неверный номер"),
+    SelectChoice(AttemptResult.VOICEMAIL.value, "автоответчик"),
 ]
 
 
@@ -62,6 +63,16 @@ class AttemptForm(FlaskForm):
             Length(max=NOTE_MAX, message=f"Не длиннее {NOTE_MAX} символов."),
             printable,
         ],
+    )
+
+
+class CorrectionForm(FlaskForm):
+    """What an attempt's result really was (the answering machine detection can err)."""
+
+    result = RadioField(
+        "Результат",
+        choices=RESULT_CHOICES,
+        validators=[InputRequired(message="Выберите результат попытки.")],
     )
 
 
@@ -107,6 +118,7 @@ def _item_page(
             callback=callback,
             attempt_form=attempt_form,
             call_form=call_form,
+            correction_form=CorrectionForm(formdata=None),
             my_phone=me.phone if me else None,
             line=service.callback_line(callback, office.lines),
             now=now,
@@ -187,12 +199,14 @@ def click_to_call(callback_id: int) -> Any:
         flash("Звонок по этому обращению уже идёт: дождитесь его окончания.", "error")
         return back
     line = service.callback_line(callback, office.lines)
+    line_config = office.line(line)
+    caller_id = line_config.outbound_caller_id if line_config else line
     # Nothing is held while Twilio is asked: its webhooks for this call may come at once.
     session.commit()
     try:
         placed = twilio_client().calls.create(
             to=phone,
-            from_=line,
+            from_=caller_id,
             **click_to_call_urls(callback_id),
             status_callback_event=["completed"],
         )
@@ -215,6 +229,53 @@ def click_to_call(callback_id: int) -> Any:
         "success",
     )
     return back
+
+
+@bp.post(
+    "/callbacks/<id:callback_id>/attempts/<id:attempt_id>/result",
+    endpoint="callback_attempt_result",
+)
+@role_required(StaffRole.OPERATOR)
+def correct_attempt(callback_id: int, attempt_id: int) -> Any:
+    """Correct an attempt's result: a voicemail that was a person, or the other way round."""
+    form = CorrectionForm()
+    back = redirect(url_for("staff.callback", callback_id=callback_id))
+    if not form.validate_on_submit():
+        flash("Выберите результат попытки.", "error")
+        return back
+    session = get_session()
+    callback = _load(callback_id, lock=True)
+    attempt = next((a for a in callback.attempts if a.id == attempt_id), None)
+    if attempt is None:
+        abort(404)
+    office = get_office()
+    now = office.now()
+    result, was = AttemptResult(form.result.data), attempt.result
+    if not service.correct_attempt(
+        session, callback, attempt, result, now, office.hours.next_working_day_start(now)
+    ):
+        session.rollback()
+        flash("По этому номеру уже есть открытый обратный звонок: результат не изменён.", "error")
+        return back
+    record(
+        session,
+        actor(),
+        "change",
+        f"callback:{callback.id}",
+        now,
+        f"attempt {attempt.id} {was.value} -> {result.value}",
+    )
+    session.commit()
+    flash(f"Результат попытки исправлен: {_after_correction(callback)}", "success")
+    return back
+
+
+def _after_correction(callback: Callback) -> str:
+    if callback.status is CallbackStatus.DONE:
+        return "обратный звонок выполнен."
+    if callback.status is CallbackStatus.GAVE_UP:
+        return "обратный звонок закрыт."
+    return f"следующая попытка — {_local(callback.due_at, '%d.%m.%Y %H:%M')}."
 
 
 def _call_in_progress(callback: Callback, now: datetime) -> bool:

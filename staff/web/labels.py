@@ -47,6 +47,7 @@ ATTEMPT_RESULTS = {
     "reached": "дозвонились",
     "no_answer": "не ответил",
     "wrong_number": "неверный номер",
+    "voicemail": "автоответчик",
 }
 
 

@@ -13,7 +13,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.etree import ElementTree
@@ -30,6 +30,7 @@ from ivr.prompts import Catalogue
 from ivr.turn import Turn
 from ivr.twiml import Speaker
 from models import AppealStatus, AttemptResult, CallbackStatus, CallOutcome
+from tests.twiml_conformance import violations
 
 PERM = ZoneInfo("Asia/Yekaterinburg")
 # A Wednesday in office hours, and the same evening after closing.
@@ -71,6 +72,7 @@ class Appeal:
     phone: str | None
     status: AppealStatus = AppealStatus.REGISTERED
     status_since: datetime = OPEN_TIME - timedelta(days=3)
+    answer_due: date = (OPEN_TIME + timedelta(days=27)).date()
 
 
 @dataclass
@@ -95,6 +97,7 @@ class FakeLog:
     consents: list[tuple[str, str]] = field(default_factory=list)
     callbacks: list[tuple[str, str | None]] = field(default_factory=list)  # (reason, phone)
     sms: list[tuple[str | None, str]] = field(default_factory=list)
+    accepted: bool = False  # a staff member pressed 1 on a screened leg
 
     def event(self, kind: str, detail: str = "") -> None:
         self.events.append((kind, detail))
@@ -107,6 +110,12 @@ class FakeLog:
 
     def request_callback(self, reason: str, phone: str | None = None) -> None:
         self.callbacks.append((reason, phone))
+
+    def staff_took_call(self) -> bool:
+        return self.accepted
+
+    def withdraw_callback(self, reason: str) -> None:
+        self.callbacks = [(r, phone) for r, phone in self.callbacks if r != reason]
 
     def send_sms(self, phone: str | None, text: str) -> None:
         self.sms.append((phone, text))
@@ -139,9 +148,16 @@ class FakeBookingDesk:
     def upcoming(self) -> Booking | None:
         return self.existing
 
-    def free_slots(self, offset: int, limit: int) -> Sequence[Offer]:
+    def free_slots(self, offset: int, limit: int, expert: str | None = None) -> Sequence[Offer]:
         self.pages.append((offset, limit))
-        return self.free[offset : offset + limit]
+        mine = [o for o in self.free if expert in (None, o.expert)]
+        return mine[offset : offset + limit]
+
+    def experts(self, limit: int, offset: int = 0) -> Sequence[Offer]:
+        firsts: dict[str, Offer] = {}
+        for free in self.free:
+            firsts.setdefault(free.expert, free)
+        return list(firsts.values())[offset : offset + limit]
 
     def offer(self, slot_id: int) -> Offer | None:
         if slot_id in self.gone:
@@ -224,6 +240,7 @@ AFTER_ATTEMPT = {
     AttemptResult.REACHED: CallbackStatus.DONE,
     AttemptResult.NO_ANSWER: CallbackStatus.PENDING,
     AttemptResult.WRONG_NUMBER: CallbackStatus.GAVE_UP,
+    AttemptResult.VOICEMAIL: CallbackStatus.PENDING,
 }
 
 
@@ -237,6 +254,9 @@ class FakeCallbackDesk:
     adopted: list[tuple[int, str]] = field(default_factory=list)
     attempts: list[tuple[int, AttemptResult, str | None]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Twilio's AnsweredBy for the citizen leg, once its detection callback has come.
+    answered_by: str | None = None
+    talks: list[int] = field(default_factory=list)
 
     def find(self, callback_id: int, *, lock: bool = False) -> Callback | None:
         self.found.append((callback_id, lock))
@@ -263,6 +283,21 @@ class FakeCallbackDesk:
         self.notes.append(note)
         callback.status = AFTER_ATTEMPT[result]
         return True
+
+    def citizen_talked(
+        self, callback: Callback, seconds: int, actor: str | None, note: str
+    ) -> AttemptResult | None:
+        """§12's rule, as the call log applies it once the detection is known."""
+        self.talks.append(seconds)
+        if self.answered_by is None:
+            return None
+        if self.answered_by.startswith("machine") or self.answered_by == "fax":
+            result = AttemptResult.VOICEMAIL
+        elif self.answered_by == "human" and seconds >= 20:
+            result = AttemptResult.REACHED
+        else:
+            result = AttemptResult.NO_ANSWER
+        return result if self.record_attempt(callback, result, actor, note) else None
 
     def line_of(self, callback: Callback) -> str:
         return self.fallback_line
@@ -337,6 +372,9 @@ class FakeTurn:
     first_request: bool = True
     hung_up: bool = False
     dial_status: str = ""
+    dial_seconds: int = 0
+    call_sid: str = "CA" + "0" * 32
+    answered_by: str = ""  # AnsweredBy of an answering machine detection callback
     from_number: str = MOBILE
     called: str | None = LINE
     args: dict[str, object] = field(default_factory=dict)
@@ -349,6 +387,12 @@ class FakeTurn:
 
     def url(self, view: Callable[..., Any], **values: object) -> str:
         return url_of(view, **values)
+
+    def staff_accepted(self) -> None:
+        self.log.accepted = True
+
+    def citizen_answered(self, note: str) -> None:
+        self.callbacks.answered_by = self.answered_by
 
     def arg(self, name: str, low: int = 0, high: int = 2**31 - 1) -> int:
         try:
@@ -364,7 +408,12 @@ class FakeTurn:
         """Twilio requesting ``url`` next, with ``digits`` pressed; a no-input
         fall-through (``timeout=1``) carries no digits. Desks and log are shared."""
         args: dict[str, object] = dict(query(url))
-        fresh: dict[str, Any] = {"first_request": False, "hung_up": False, "dial_status": ""}
+        fresh: dict[str, Any] = {
+            "first_request": False,
+            "hung_up": False,
+            "dial_status": "",
+            "dial_seconds": 0,
+        }
         following = dataclasses.replace(
             self,
             digits="" if "timeout" in args else digits,
@@ -390,6 +439,9 @@ class Reply:
 
     @classmethod
     def of(cls, response: VoiceResponse) -> Reply:
+        """Parse ``response``, which must be TwiML Twilio accepts (``tests.twiml_conformance``)."""
+        problems = violations(str(response))
+        assert not problems, "TwiML Twilio would refuse:\n" + "\n".join(problems)
         return cls(ElementTree.fromstring(str(response)))
 
     @property

@@ -6,6 +6,7 @@ import pytest
 
 from ivr.branches.appeal import (
     consent_choice,
+    contact_checked,
     contact_typed,
     readback_choice,
     recorded,
@@ -80,7 +81,7 @@ def test_a_registered_appeal_is_read_back_twice_with_the_answer_period_and_texte
     answer = reply(turn.post(url_of(recorded, topic="housing", attempt=1)))
 
     assert answer.said.count(NUMBER_WORDS) == 2
-    assert "Ответ будет дан в течение 30 дней." in answer.said
+    assert "Ответ будет дан в течение тридцати дней." in answer.said
     assert answer.action == url_of(readback_choice, appeal=7)
     assert [phone for phone, _ in turn.log.sms] == [MOBILE]
     assert "2026001" in turn.log.sms[0][1]
@@ -95,8 +96,12 @@ def test_a_withheld_caller_types_a_contact_and_a_hang_up_still_keeps_the_appeal(
 
     hung_up = reply(turn.post(url_of(recorded, topic="other", attempt=1), hung_up=True))
     ask = reply(turn.post(url_of(recorded, topic="other", attempt=1)))
-    answer = reply(turn.post(ask.action, "89024712233"))
+    check = reply(turn.post(ask.action, "89024712233"))
+    assert turn.log.sms == []  # nothing sent before the number is confirmed
+    answer = reply(turn.post(check.action, "1"))
 
+    assert "Вы ввели номер: восемь, девятьсот два" in check.said
+    assert check.action == url_of(contact_checked, appeal=7)
     assert hung_up.verbs == []
     assert turn.appeals.topics == ["other", "other"]
     assert ask.action == url_of(contact_typed, attempt=1, appeal=7)

@@ -7,6 +7,7 @@ import pytest
 from ivr.branches.booking import (
     cancel_choice,
     confirm_choice,
+    contact_checked,
     contact_typed,
     existing_choice,
     name_ready,
@@ -26,10 +27,15 @@ from tests.ivr.fakes import (
     reply,
     speaker,
     url_of,
+    view_at,
 )
 
 FOUR_SLOTS = [offer(11, 3, 10), offer(12, 3, 11), offer(13, 4, 15), offer(14, 7, 10)]
-FIRST_SLOT = "Нажмите 1: в четверг, третьего декабря, в десять часов. Иванова Анна Петровна, юрист."
+FIRST_SLOT = (
+    "Приём ведёт Иванова Анна Петровна, юрист. "
+    "Место приёма: улица Екатерининская, 210, кабинет 5. "
+    "Нажмите 1: в четверг, третьего декабря, в десять часов."
+)
 
 
 def test_key_1_without_an_upcoming_appointment_offers_three_slots_named_in_the_url() -> None:
@@ -104,7 +110,8 @@ def test_a_slot_taken_meanwhile_sends_the_caller_back_to_the_list(
         f"Это время уже занято. Пожалуйста, выберите другое. {FIRST_SLOT}"
     )
     assert "Record" not in answer.verbs
-    assert answer.action == url_of(slot_choice, slots="11.12.13", offset=0, attempt=1)
+    assert view_at(answer.action) is slot_choice
+    assert query(answer.action)["slots"] == "11.12.13"  # the same expert's list again
     assert turn.booking.bookings == {}
 
 
@@ -148,8 +155,14 @@ def test_a_withheld_caller_types_a_number_and_the_sms_goes_to_it() -> None:
     ask = reply(turn.post(url_of(name_recorded, appointment=7)))
     assert ask.action == url_of(contact_typed, attempt=1, appointment=7)
     assert ask.only("Gather").attrib["finishOnKey"] == "#"
-    answer = reply(turn.post(ask.action, "89024712233"))
+    check = reply(turn.post(ask.action, "89024712233"))
+    assert check.action == url_of(contact_checked, appointment=7)
+    assert "Если номер верный, нажмите 1. Чтобы ввести номер заново, нажмите 2." in check.said
+    retyped = reply(turn.post(check.action, "2"))
+    assert retyped.action == url_of(contact_typed, attempt=1, round=2, appointment=7)
+    check = reply(turn.post(retyped.action, "9024712233"))
+    answer = reply(turn.post(check.action, ""))  # silence keeps the number
 
-    assert turn.booking.contacts == [(7, MOBILE)]
+    assert turn.booking.contacts == [(7, MOBILE), (7, MOBILE)]  # kept on each typing
     assert [phone for phone, _ in turn.log.sms] == [MOBILE]
     assert "Ваш код записи" in answer.said

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.branches.callback_bridge import bridge, dialled
+from ivr.branches.callback_bridge import answered, bridge, dialled
 from models import AttemptResult, CallbackStatus
 from tests.ivr.fakes import (
     MOBILE,
@@ -89,16 +89,52 @@ def test_a_closed_or_unknown_callback_is_not_dialled(
 
 def test_the_bridge_records_the_attempt_only_once() -> None:
     turn = FakeTurn(callbacks=desk())
+    turn.callbacks.answered_by = "human"
     action = url_of(dialled, callback=5, actor="ivanova")
 
-    first = reply(turn.post(action, dial_status="completed"))
-    repeated = reply(turn.post(action, dial_status="completed"))
+    first = reply(turn.post(action, dial_status="completed", dial_seconds=95))
+    repeated = reply(turn.post(action, dial_status="completed", dial_seconds=95))
 
     assert first.said == "Разговор завершён, обратный звонок выполнен. До свидания."
     assert repeated.said == "Звонок завершён. До свидания."
     assert turn.callbacks.attempts == [(5, AttemptResult.REACHED, "ivanova")]
     assert turn.callbacks.found == [(5, True), (5, True)]  # looked up under a lock
     assert turn.callbacks.notes == ["звонок из приложения"]
+
+
+@pytest.mark.parametrize(
+    ("answered_by", "seconds", "result", "heard"),
+    [
+        ("human", 20, AttemptResult.REACHED, "обратный звонок выполнен"),
+        ("human", 12, AttemptResult.NO_ANSWER, "Гражданин не ответил."),
+        ("machine_start", 12, AttemptResult.VOICEMAIL, "Ответил автоответчик."),
+        ("fax", 30, AttemptResult.VOICEMAIL, "Ответил автоответчик."),
+        (None, 60, None, "итог будет на странице обратного звонка"),
+    ],
+)
+def test_an_answered_citizen_leg_is_judged_by_the_detection_and_the_talk(
+    answered_by: str | None, seconds: int, result: AttemptResult | None, heard: str
+) -> None:
+    turn = FakeTurn(callbacks=desk())
+    turn.callbacks.answered_by = answered_by
+
+    answer = reply(
+        turn.post(url_of(dialled, callback=5), dial_status="completed", dial_seconds=seconds)
+    )
+
+    assert heard in answer.said
+    assert turn.callbacks.talks == [seconds]
+    assert [r for _, r, _ in turn.callbacks.attempts] == ([result] if result else [])
+
+
+def test_the_citizen_leg_has_answering_machine_detection() -> None:
+    turn = FakeTurn(from_number=BOOKING_LINE, callbacks=desk(), args={"callback": "5"})
+
+    answer = reply(bridge(turn))
+
+    number = answer.only("Dial").find("Number")
+    assert number.attrib["machineDetection"] == "Enable"
+    assert number.attrib["amdStatusCallback"] == url_of(answered, call="CA" + "0" * 32, callback=5)
 
 
 @pytest.mark.parametrize(

@@ -60,20 +60,31 @@ def test_without_anyone_to_ring_a_known_caller_is_promised_a_callback(
     assert turn.log.outcomes == [CallOutcome.CALLBACK_REQUESTED]
 
 
+NO_ANSWER = [("person_no_answer", MOBILE)]
+
+
 @pytest.mark.parametrize(
-    ("status", "callbacks", "outcome"),
+    ("status", "accepted", "seconds", "callbacks", "outcome"),
     [
-        ("completed", [], CallOutcome.TRANSFERRED),
-        ("no-answer", [("person_no_answer", MOBILE)], CallOutcome.CALLBACK_REQUESTED),
-        ("busy", [("person_no_answer", MOBILE)], CallOutcome.CALLBACK_REQUESTED),
+        ("completed", True, 60, [], CallOutcome.TRANSFERRED),
+        ("completed", False, 12, NO_ANSWER, CallOutcome.CALLBACK_REQUESTED),  # declined
+        ("completed", True, 0, NO_ANSWER, CallOutcome.CALLBACK_REQUESTED),  # no talk
+        ("no-answer", False, 0, NO_ANSWER, CallOutcome.CALLBACK_REQUESTED),
+        ("busy", False, 0, NO_ANSWER, CallOutcome.CALLBACK_REQUESTED),
     ],
 )
 def test_the_dial_result_decides_between_goodbye_and_a_callback(
-    status: str, callbacks: list[tuple[str, str]], outcome: CallOutcome
+    status: str,
+    accepted: bool,
+    seconds: int,
+    callbacks: list[tuple[str, str]],
+    outcome: CallOutcome,
 ) -> None:
     turn = FakeTurn()
+    if accepted:
+        turn.post(url_of(accept), "1")
 
-    answer = reply(turn.post(url_of(dialled), dial_status=status))
+    answer = reply(turn.post(url_of(dialled), dial_status=status, dial_seconds=seconds))
 
     assert answer.hangs_up
     assert turn.log.callbacks == callbacks
@@ -86,13 +97,21 @@ def test_a_withheld_caller_out_of_hours_types_the_number_to_call_back() -> None:
 
     ask = reply(start(turn))
     assert ask.said.startswith("Сейчас нерабочее время")
-    assert "Чтобы мы перезвонили, введите номер телефона" in ask.said
+    assert "Чтобы мы перезвонили, введите, пожалуйста, номер телефона" in ask.said
+    assert "восьмёрки" not in ask.said
     assert ask.action == url_of(number_typed, attempt=1, reason="person_out_of_hours")
     assert turn.log.callbacks == []
 
-    answer = reply(turn.post(ask.action, "89024712233"))
+    wrong = reply(turn.post(ask.action, "89024712234"))
+    assert wrong.said.startswith("Вы ввели номер: восемь, девятьсот два")
+    assert turn.log.callbacks == [("person_out_of_hours", "+79024712234")]  # kept at once
+    again = reply(turn.post(wrong.action, "2"))
+    assert turn.log.callbacks == []
+    check = reply(turn.post(again.action, "89024712233"))
+    answer = reply(turn.post(check.action, "1"))
 
-    assert answer.said.startswith(PROMISE)
+    assert answer.said.startswith("Сотрудник приёмной перезвонит вам в рабочее время.")
+    assert answer.hangs_up
     assert turn.log.callbacks == [("person_out_of_hours", MOBILE)]
 
 
@@ -108,7 +127,8 @@ def test_the_screening_leg_hangs_up_unless_the_staff_member_presses_1(
     assert "Чтобы принять звонок, нажмите 1." in question.said
     assert question.action == url_of(accept)
     assert reply(accept(leg)).verbs == verbs
-    assert leg.log.events == []  # nothing is logged on the staff member's leg
+    assert leg.log.events == []  # the staff member's leg is no call of the log
+    assert leg.log.accepted is (digits == "1")  # only the acceptance, on the caller's call
 
 
 def test_a_mistyped_number_gets_one_more_try_then_the_main_menu_without_a_callback() -> None:

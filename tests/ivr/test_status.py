@@ -8,7 +8,8 @@ from models import AppealStatus, CallOutcome
 from tests.ivr.fakes import MOBILE, OTHER_MOBILE, Appeal, FakeAppealDesk, FakeTurn, reply, url_of
 
 STATUS = (
-    "Обращение номер два ноль два шесть ноль ноль один. На рассмотрении, двадцать девятого ноября."
+    "Обращение номер два ноль два шесть ноль ноль один. На рассмотрении двадцать девятого ноября. "
+    "Срок ответа — до двадцать девятого декабря."
 )
 ELSEWHERE = "Его статус сообщается только по телефону заявителя."
 

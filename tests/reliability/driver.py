@@ -324,6 +324,10 @@ def gather_keys(path: str, query: dict[str, list[str]], rng: random.Random, shar
         ],
         "/twilio/booking/existing": [(4, "8"), (4, "1"), (1, "*"), (1, "5"), (1, "")],
         "/twilio/booking/cancel": [(3, "1"), (1, "2"), (1, "")],
+        "/twilio/booking/expert": [(6, "1"), (3, "2"), (1, "9"), (1, "7"), (1, "*"), (1, "")],
+        "/twilio/booking/contact/check": [(6, "1"), (2, "2"), (1, "")],
+        "/twilio/appeal/contact/check": [(6, "1"), (2, "2"), (1, "")],
+        "/twilio/person/number/check": [(6, "1"), (2, "2"), (1, "")],
         "/twilio/booking/choose": [
             (6, "1"),
             (4, "2"),
