@@ -16,7 +16,12 @@ from staff.web import bp, role_required
 from staff.web.appeals import keyset_page, page_url
 from staff.web.forms import StaffForm, options
 
-ACTIONS = {"view": "просмотр", "export": "выгрузка", "change": "изменение"}
+ACTIONS = {
+    "view": "просмотр",
+    "export": "выгрузка",
+    "change": "изменение",
+    "task": "фоновая задача",
+}
 
 
 class AuditFilterForm(StaffForm):

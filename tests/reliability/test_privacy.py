@@ -81,7 +81,7 @@ def test_the_log_check_would_see_a_number_a_name_and_a_recording_url() -> None:
 
 @pytest.fixture
 def copies(config: dict, tmp_path: Path, fake_twilio: FakeTwilioHttp) -> Path:
-    config["RECORDINGS_COPY"] = "inline"
+    config["RECORDINGS_COPY"] = "queue"
     config["RECORDINGS_DIR"] = str(tmp_path / "recordings")
     config["RETENTION_RECORDINGS_DAYS"] = 365
     config["RETENTION_CALLS_DAYS"] = 1095
