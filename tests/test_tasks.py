@@ -158,3 +158,11 @@ def test_the_periodic_tasks_run_on_the_office_clock(app):
     assert [hour for hour in range(24) if purge(datetime(2026, 12, 2, hour, 30))] == [22]
     sync = periodic.recordings_sync.task_class().validate_datetime
     assert sum(sync(datetime(2026, 12, 2, 8, minute)) for minute in range(60)) == 12
+
+
+def test_without_twilio_credentials_the_sweep_has_nothing_to_do(app, records):
+    app.config["TWILIO_AUTH_TOKEN"] = None
+
+    periodic.recordings_sync()
+
+    assert task_records(records, "task:recordings-sync") == []
