@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import db
 import settings
+import tasks.queue
 from calllog.office import Office
 from ivr import branches
 from ivr.prompts import Catalogue, CatalogueError
@@ -42,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["office"] = Office.from_config(app.config)
     app.extensions["speaker"] = _speaker(app.config)
     db.init_app(app)
+    tasks.queue.init_app(app)
 
     import cli
     import webhooks
@@ -95,5 +97,5 @@ def _configure_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("reception").setLevel(app.config["LOG_LEVEL"])
-    for name in ("webhooks", "calllog", "ivr", "outbound", "cli", "staff"):
+    for name in ("webhooks", "calllog", "ivr", "outbound", "cli", "staff", "tasks", "huey"):
         logging.getLogger(name).setLevel(app.config["LOG_LEVEL"])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 from sqlalchemy import event, orm
+from sqlalchemy.dialects import postgresql, sqlite
 
 #: Row ids are 32-bit integers on every database: a larger id names no row (and must not
 #: reach PostgreSQL, which refuses it with an error rather than finding nothing).
@@ -58,6 +60,26 @@ def take_write_lock(session: orm.Session, table: sa.Table) -> None:
     if session.get_bind().dialect.name == "sqlite":
         key = table.primary_key.columns[0]
         session.execute(sa.update(table).where(sa.false()).values({key: key}))
+
+
+def insert_unless_exists(
+    session: orm.Session, model: type[Row], values: dict[str, Any]
+) -> Row | None:
+    """Insert a ``model`` row of ``values`` and answer it; None when a unique key refuses it.
+
+    One ``INSERT … ON CONFLICT DO NOTHING … RETURNING`` on either database: no savepoint,
+    no read before the write, and a twin inserted by another transaction meanwhile is
+    simply not inserted (the caller then reads it).
+    """
+    statement = _insert_or_nothing(session.get_bind().dialect.name, model)
+    return session.scalars(statement, [values]).first()
+
+
+@functools.cache
+def _insert_or_nothing(dialect: str, model: type[Any]) -> sa.Insert:
+    """The statement of :func:`insert_unless_exists`, built once per model."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).on_conflict_do_nothing().returning(model)
 
 
 def add_unless_exists(session: orm.Session, row: Row, find: Callable[[], Row | None]) -> Row:

@@ -47,7 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "RECORDINGS_FORMAT": "mp3",
     "RECORDINGS_STORAGE": "local",
     "RECORDINGS_DIR": None,
-    "RECORDINGS_COPY": "after_response",
+    "RECORDINGS_COPY": "queue",
     "RECORDINGS_MAX_ATTEMPTS": 8,
     "RECORDINGS_SYNC_DAYS": 30,
     "S3_ENDPOINT_URL": None,
@@ -56,6 +56,10 @@ DEFAULTS: dict[str, Any] = {
     "S3_SECRET_ACCESS_KEY": None,
     "S3_REGION": None,
     "S3_PREFIX": "recordings/",
+    # The task queue (Huey): SQLite storage in instance/ unless REDIS_URL names a Redis.
+    "REDIS_URL": None,
+    "TASKS_DB": None,
+    "TASKS_IMMEDIATE": False,
 }
 
 
@@ -100,6 +104,8 @@ def load(overrides: Mapping[str, Any] | None, instance_path: Path) -> dict[str, 
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'reception.sqlite3'}"
     if not config["SPOOL_DIR"]:
         config["SPOOL_DIR"] = str(instance_path / "spool")
+    if not config["TASKS_DB"]:
+        config["TASKS_DB"] = str(instance_path / "tasks.sqlite3")
     config["DEVELOPMENT"] = config["APP_ENV"] != "production"
     return config
 

@@ -41,7 +41,8 @@ from simulator.twiml import Gather, Record
 from simulator.webhooks import Exchange, WebhookClient
 
 LINE = "+73422368229"
-TARGET_CALLS_PER_SECOND = 150.0
+#: Whole calls must reach this share of the same requests sent to the floor (issue 14).
+TARGET_FLOOR_RATIO = 0.4
 MAX_STEPS = 15
 APOLOGY_MARK = '/twilio/message"'
 #: What the caller presses at each Gather, by its action path ("" is silence).
@@ -222,13 +223,14 @@ def run(
         calls=figures.calls,
         requests=figures.requests,
         calls_per_s=figures.calls_per_second,
-        **judged(figures.calls_per_second, TARGET_CALLS_PER_SECOND),
         errors=errors,
     )
+    floor_ratio = ratio(figures.calls_per_second, figures.floor_calls_per_second)
     report(
         f"{name} floor",
         same_requests_as_calls_per_s=figures.floor_calls_per_second,
-        ratio=ratio(figures.calls_per_second, figures.floor_calls_per_second),
+        ratio=floor_ratio,
+        **judged(floor_ratio, TARGET_FLOOR_RATIO),
     )
     report(f"{name} records", missing=len(missing), verdict=verdict(not missing))
     for problem in [p for result in results for p in result.problems][:10] + missing[:10]:

@@ -53,7 +53,8 @@ def production_environment(
 ) -> dict[str, str]:
     """What production sets (README "Running in production"), for a local server.
 
-    Recordings are not copied and no SMS is sent: nothing may leave this machine. The
+    Recordings are not copied and no SMS is sent (no worker runs the queue): nothing may
+    leave this machine. The
     office is open around the clock so that every branch of the menu can be reached.
     """
     keep = {"PATH", "LANG", "LC_ALL", "HOME", "TMPDIR"}
@@ -69,6 +70,7 @@ def production_environment(
             "SPOOL_DIR": str(folder / "spool"),
             "RECORDINGS_DIR": str(folder / "recordings"),
             "RECORDINGS_COPY": "off",
+            "TASKS_DB": str(folder / "tasks.sqlite3"),
             "STAFF_PHONES": "+79120000001,+79120000002",
             "OFFICE_HOURS": "mon-sun 0:00-23:59",
             "LOG_LEVEL": "INFO",

@@ -39,9 +39,10 @@ from models import Call
 from simulator import inbound_params
 
 LINE = "+73422368229"
-#: New-call throughput must reach this share of the floor's; p99 must stay under the limit.
-TARGET_RATIO = 0.5
-TARGET_P99_MS = 25.0
+#: New-call and key-press throughput must reach this share of the floor's (issue 14's
+#: table, on PostgreSQL); p99 must stay under the limit.
+TARGET_RATIO = 0.25
+TARGET_P99_MS = 40.0
 #: A new-call pool holds this many times what the floor answered in the same time: the
 #: service cannot answer more than the floor, so the pool cannot run out.
 POOL_MARGIN = 1.5
@@ -162,7 +163,8 @@ def print_figures(figures: WebhookFigures, *, database: str, calls_before: int) 
         ratio=new_ratio,
         **judged(new_ratio, TARGET_RATIO),
     )
-    report(f"{name} key_press/floor", ratio=ratio(press.rps, floor.rps))
+    press_ratio = ratio(press.rps, floor.rps)
+    report(f"{name} key_press/floor", ratio=press_ratio, **judged(press_ratio, TARGET_RATIO))
     for label, result in (("new_call", new), ("key_press", press)):
         report(
             f"{name} {label} p99",

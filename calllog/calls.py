@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -16,7 +17,7 @@ from calllog import callbacks
 from calllog.events import add_event
 from calllog.facts import CallFacts
 from calllog.phones import Caller, mask, parse_caller
-from db import add_unless_exists
+from db import insert_unless_exists
 from models import Call, CallOutcome
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "cancele
 # A call status Twilio reports, in the order a call goes through them.
 STATUS_ORDER = ("queued", "initiated", "ringing", "in-progress")
 KNOWN_STATUSES = FINAL_STATUSES | frozenset(STATUS_ORDER)
+# The status of a call's first request, when it is not logged yet.
+FIRST_STATUSES = frozenset({"queued", "initiated", "ringing"})
 
 
 def find_call(session: orm.Session, sid: str) -> Call | None:
@@ -37,22 +40,27 @@ def start_call(
     """The call ``facts`` name, created on its first webhook; ``(call, created)``.
 
     Twilio may retry the first request, or the status callback may come first; either way
-    there is one row per CallSid (the unique constraint settles a race between workers).
+    there is one row per CallSid. A call's first request (``ringing``) inserts at once,
+    ``ON CONFLICT DO NOTHING``; a later one reads first, as its call is almost always
+    there. Either way a lost race only means reading the row that won.
     """
     sid = facts.sid
-    call = find_call(session, sid)
-    if call is not None:
+    if facts.status not in FIRST_STATUSES and (call := find_call(session, sid)) is not None:
         _complete(call, facts, line)
         return call, False
     caller = parse_caller(facts.from_raw)
-    new = _new_call(facts, line, caller, now)
-    call = add_unless_exists(session, new, lambda: find_call(session, sid))
-    if call is not new:
+    call = insert_unless_exists(session, Call, _new_call(facts, line, caller, now))
+    if call is None:
+        call = find_call(session, sid)
+        if call is None:
+            raise LookupError(f"call {sid} was neither inserted nor found")
+        _complete(call, facts, line)
         return call, False
     add_event(call, "started", f"line {line}", now)
     # The line is masked too: a call to a number that is not one of ours (a staff call
     # back to a citizen, or a forwarding we do not know) is logged under that number.
-    log.info("call %s started on %s from %s", sid, mask(line), mask(caller.e164 or caller.raw))
+    if log.isEnabledFor(logging.INFO):
+        log.info("call %s started on %s from %s", sid, mask(line), mask(caller.e164 or caller.raw))
     return call, True
 
 
@@ -66,17 +74,17 @@ def _complete(call: Call, facts: CallFacts, line: str) -> None:
         call.caller, call.caller_raw, call.caller_kind = caller.e164, caller.raw[:64], caller.kind
 
 
-def _new_call(facts: CallFacts, line: str, caller: Caller, now: datetime) -> Call:
-    return Call(
-        sid=facts.sid,
-        direction=(facts.direction or "inbound")[:16],
-        line=line[:64],
-        caller=caller.e164,
-        caller_raw=caller.raw[:64],
-        caller_kind=caller.kind,
-        started_at=now,
-        status=facts.status if facts.status in STATUS_ORDER else None,
-    )
+def _new_call(facts: CallFacts, line: str, caller: Caller, now: datetime) -> dict[str, Any]:
+    return {
+        "sid": facts.sid,
+        "direction": (facts.direction or "inbound")[:16],
+        "line": line[:64],
+        "caller": caller.e164,
+        "caller_raw": caller.raw[:64],
+        "caller_kind": caller.kind,
+        "started_at": now,
+        "status": facts.status if facts.status in STATUS_ORDER else None,
+    }
 
 
 def record_outcome(session: orm.Session, call: Call, outcome: CallOutcome, now: datetime) -> None:

@@ -57,8 +57,10 @@ class Caller:
         return f"Caller(kind={self.kind.value}, number={mask(self.e164 or self.raw)})"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_caller(raw: str | None) -> Caller:
-    """Classify Twilio's ``From`` (or ``Caller``) value."""
+    """Classify Twilio's ``From`` (or ``Caller``) value (remembered: a call's requests all
+    carry the same one)."""
     text = (raw or "").strip()
     if is_withheld(text):
         return Caller(e164=None, raw=text, kind=CallerKind.WITHHELD)
@@ -140,6 +142,7 @@ def national_digits(e164: str) -> str:
     return phonenumbers.normalize_digits_only(national(e164))
 
 
+@functools.lru_cache(maxsize=4096)
 def mask(value: str | None) -> str:
     """Hide a number for logs, keeping the country and area codes and the last two digits.
 

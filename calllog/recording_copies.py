@@ -5,8 +5,8 @@ recorded voice may not be stored abroad. So when the recording status callback s
 ``completed``, the service downloads the audio into its own :mod:`storage`, checks the
 copy (size and SHA-256 read back), and only then deletes the recording at Twilio.
 
-The download never holds up the webhook: it runs once the response has been sent
-(``RECORDINGS_COPY=after_response``, the default), and ``flask --app app recordings sync``
+The download never holds up the webhook: it runs on the task queue
+(``RECORDINGS_COPY=queue``, the default), and ``recordings sync`` (periodic, on the queue)
 retries whatever was left behind, with exponential backoff, and finds recordings whose
 callback never came. A recording that cannot be fetched after ``RECORDINGS_MAX_ATTEMPTS``
 tries is flagged for staff (state ``failed``), never dropped.
@@ -14,7 +14,8 @@ tries is flagged for staff (state ``failed``), never dropped.
 Logs name recording SIDs only: never a phone number or a recording URL.
 
 Here: the :class:`Copier`. Fetching the audio: :mod:`outbound.recording_media`; after the
-callback: :mod:`twilio_turn.recording_copy`; ``recordings sync``: :mod:`calllog.recording_sync`.
+callback: :mod:`twilio_turn.recording_copy` and the task in :mod:`tasks.outbound`;
+``recordings sync``: :mod:`calllog.recording_sync`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ log = logging.getLogger(__name__)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
 STORAGE_EXTENSION_KEY = "recordings_storage"
+
+
+#: How long a recording just stored is left to the process deleting it at Twilio.
+DELETE_GRACE = timedelta(minutes=2)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -127,7 +132,8 @@ class Copier:
         recording.size_bytes = len(data)
         recording.sha256 = digest
         recording.last_error = None
-        recording.next_attempt_at = None
+        # The delete that follows is this process's: ``sync`` leaves it alone for a while.
+        recording.next_attempt_at = now + DELETE_GRACE
         session.commit()
         log.info("recording %s copied home (%d bytes)", recording.sid, len(data))
         self.delete_at_twilio(session, recording, now)

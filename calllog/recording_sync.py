@@ -1,7 +1,8 @@
 """``recordings sync``: bring home whatever the recording status callbacks left behind.
 
-Idempotent and safe to run from cron: it finds at Twilio the recordings whose callback never
-came, retries the copies whose backoff is over, and deletes at Twilio what is stored here.
+Idempotent and safe to run as often as you like (the worker runs it every five minutes): it
+finds at Twilio the recordings whose callback never came, retries the copies whose backoff
+is over, and deletes at Twilio what is stored here.
 """
 
 from __future__ import annotations
@@ -85,13 +86,9 @@ def sync(
         sa.select(Recording)
         .where(
             Recording.state == RecordingState.STORED,
-            sa.or_(
-                Recording.id.in_(still_listed),
-                sa.and_(
-                    Recording.deleted_from_twilio_at.is_(None),
-                    sa.or_(Recording.next_attempt_at.is_(None), Recording.next_attempt_at <= now),
-                ),
-            ),
+            # Not while the process that stored it is deleting it (``DELETE_GRACE``).
+            sa.or_(Recording.next_attempt_at.is_(None), Recording.next_attempt_at <= now),
+            sa.or_(Recording.id.in_(still_listed), Recording.deleted_from_twilio_at.is_(None)),
         )
         .order_by(Recording.id)
     ).all()

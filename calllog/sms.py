@@ -22,6 +22,14 @@ def send_sms(to: str, body: str) -> str | None:
     Nothing is sent when SMS is not configured (:func:`outbound.sms.sms_configured`) or
     ``to`` is not a mobile number; a failure is logged, not raised.
     """
+    try:
+        return try_sms(to, body)
+    except SmsError:
+        return None
+
+
+def try_sms(to: str, body: str) -> str | None:
+    """As :func:`send_sms`, but a failure is also raised (:class:`SmsError`), to be retried."""
     if not sms_configured():
         log.info("SMS not configured: skipped")
         return None
@@ -32,6 +40,6 @@ def send_sms(to: str, body: str) -> str | None:
         sid = send_message(to, body)
     except SmsError as error:
         log.warning("SMS to %s failed: %s", mask(to), error)
-        return None
+        raise
     log.info("SMS to %s sent: %s", mask(to), sid)
     return sid

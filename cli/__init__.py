@@ -8,11 +8,12 @@ from typing import Any
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from calllog import migrate, schedule, tokens
 from calllog.office import get_office
 from calllog.staff import create_user, find_user
+from cli import periodic
 from cli.personal_data import personal_data_cli
 from cli.recordings import recordings_cli, retention_cli
 from cli.reminders import reminders_cli
@@ -210,6 +211,22 @@ def demo_seed() -> None:
     click.echo(f"{created + 1} reception sessions; staff account demo / demo-password")
 
 
+@click.command("worker")
+@click.option("--workers", type=click.IntRange(1), default=2, show_default=True)
+@with_appcontext
+def worker(workers: int) -> None:
+    """Run the task queue: SMS, recording copies, and the periodic jobs on their schedule.
+
+    Run one beside the web server (several, on several hosts, when REDIS_URL is shared).
+    """
+    huey = current_app.extensions["huey"]
+    if huey.immediate:
+        raise click.ClickException("TASKS_IMMEDIATE is set: tasks run where they are queued")
+    names = ", ".join(sorted(periodic.SCHEDULED))
+    click.echo(f"task queue worker: {workers} thread(s); periodic: {names}", err=True)
+    huey.create_consumer(workers=workers, worker_type="thread").run()
+
+
 def init_app(app: Flask) -> None:
     groups = (
         db_cli,
@@ -224,3 +241,4 @@ def init_app(app: Flask) -> None:
     )
     for group in groups:
         app.cli.add_command(group)
+    app.cli.add_command(worker)

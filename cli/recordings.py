@@ -24,6 +24,17 @@ def _copier() -> Copier:
         raise click.ClickException(str(error)) from None
 
 
+def sync_recordings(retry_failed: bool = False) -> recording_sync.SyncReport:
+    """One run of ``recordings sync`` (also the periodic task's)."""
+    return recording_sync.sync(
+        get_session(),
+        get_office().now(),
+        _copier(),
+        lookback_days=int(current_app.config["RECORDINGS_SYNC_DAYS"]),
+        retry_failed=retry_failed,
+    )
+
+
 @recordings_cli.command("sync")
 @click.option(
     "--retry-failed",
@@ -33,17 +44,10 @@ def _copier() -> Copier:
 def recordings_sync(retry_failed: bool) -> None:
     """Copy home what is left at Twilio, retry failed deletes; safe to run as often as you like.
 
-    Run it from cron every few minutes: it retries failed downloads when their backoff is
-    over, and finds recordings whose callback never came by asking Twilio's REST API.
+    The worker runs it every five minutes: it retries failed downloads when their backoff
+    is over, and finds recordings whose callback never came by asking Twilio's REST API.
     """
-    copier = _copier()
-    report = recording_sync.sync(
-        get_session(),
-        get_office().now(),
-        copier,
-        lookback_days=int(current_app.config["RECORDINGS_SYNC_DAYS"]),
-        retry_failed=retry_failed,
-    )
+    report = sync_recordings(retry_failed)
     click.echo(
         f"{report.found} recording(s) found without a callback, {report.copied} copied home, "
         f"{report.deleted} deleted at Twilio, {report.failed} newly flagged as failed"

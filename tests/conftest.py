@@ -16,11 +16,13 @@ import sqlalchemy as sa
 from alembic import command
 from flask import Flask, Response, request
 from flask.testing import FlaskClient
+from huey import Huey
 from sqlalchemy import orm
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 import db
+import tasks.queue
 from app import create_app
 from calllog.migrate import alembic_config
 from calllog.schedule import create_session
@@ -86,6 +88,7 @@ def make_config(tmp_path: Path, fake_twilio: FakeTwilioHttp, database_url: str) 
         "PUBLIC_BASE_URL": BASE_URL,
         "SPOOL_DIR": str(tmp_path / "spool"),
         "STAFF_PHONES": "+79120000001,+79120000002",
+        "TASKS_IMMEDIATE": True,
     }
 
 
@@ -130,6 +133,24 @@ def app(config: dict, engine: sa.Engine) -> Iterator[Flask]:
         yield app
         transaction.rollback()
     assert not twiml_problems, "TwiML Twilio would refuse:\n" + "\n".join(twiml_problems)
+
+
+@pytest.fixture
+def queue(app: Flask, tmp_path: Path) -> Huey:
+    """The task queue as in production (SQLite storage), its tasks run only by the test
+    (:func:`run_queued`) instead of where they are queued."""
+    app.config.update(TASKS_IMMEDIATE=False, TASKS_DB=str(tmp_path / "tasks.sqlite3"))
+    tasks.queue.init_app(app)
+    return app.extensions["huey"]
+
+
+def run_queued(huey: Huey) -> list[str]:
+    """Run what is on the queue now, as a worker would; the names of the tasks run."""
+    names = []
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        names.append(task.name)
+    return names
 
 
 @pytest.fixture

@@ -160,3 +160,28 @@ def test_a_sip_caller_is_logged_as_the_number_in_its_user_part(twilio, records):
     assert row.caller_kind.value == "russian"
     assert row.caller == MOBILE
     assert row.callback.reasons == ["abandoned"]
+
+
+def test_a_new_call_is_one_insert_of_the_call_then_its_events(webhook, engine):
+    """No read before the write and no savepoint of its own: the call is inserted
+    ``ON CONFLICT DO NOTHING`` and its events go out together at the commit (in one
+    statement on PostgreSQL; SQLite's driver takes them one by one)."""
+    statements: list[str] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(" ".join(statement.split()))
+
+    sa.event.listen(engine, "before_cursor_execute", keep)
+    try:
+        reply = webhook("/twilio/voice", call_form(new_call_sid(), CallStatus="ringing"))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", keep)
+
+    assert reply.status_code == 200
+    # The test's own transaction turns commits into savepoints; SQLite's write lock is an
+    # UPDATE that changes nothing.
+    ours = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE", "UPDATE call"))]
+    kinds = [s.split(" (")[0] for s in ours]
+    events = 1 if engine.dialect.name == "postgresql" else 2
+    assert kinds == ["INSERT INTO call", *["INSERT INTO call_event"] * events]
+    assert "ON CONFLICT" in ours[0]

@@ -23,11 +23,20 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
 from calllog.recording_copies import app_storage
-from models import Call, Recording, RecordingKind, RecordingState
+from models import AuditEntry, Call, Recording, RecordingKind, RecordingState
 from outbound.recording_media import BinarySafeHttpClient, body_bytes
 from outbound.storage import LocalStorage, MissingObject
 from simulator import Simulator
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, MOBILE, OPEN_TIME, call_form, new_call_sid
+from tests.conftest import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    LINE,
+    MOBILE,
+    OPEN_TIME,
+    call_form,
+    new_call_sid,
+    run_queued,
+)
 from tests.fakes import FakeRecording, FakeTwilioHttp, fake_audio
 
 AUDIO = fake_audio("mp3", 6000)
@@ -35,8 +44,9 @@ AUDIO = fake_audio("mp3", 6000)
 
 @pytest.fixture(autouse=True)
 def copies(config: dict, tmp_path: Path, fake_twilio: FakeTwilioHttp) -> Path:
-    """Copies run inline after the commit, into a folder of the test; Twilio has the audio."""
-    config["RECORDINGS_COPY"] = "inline"
+    """Copies run on the queue (at once, in the tests) after the commit, into a folder of the
+    test; Twilio has the audio."""
+    config["RECORDINGS_COPY"] = "queue"
     config["RECORDINGS_DIR"] = str(tmp_path / "recordings")
     config["SMS_FROM"] = "PriemnayaPR"
     fake_twilio.any_audio = AUDIO
@@ -109,10 +119,9 @@ def test_a_completed_recording_is_stored_with_its_checksum_then_deleted_at_twili
     assert not fake_twilio.holds(recording.sid)
 
 
-def test_the_callback_answers_before_the_download_which_runs_once_the_response_is_sent(
-    app, webhook, records, fake_twilio
+def test_the_callback_answers_without_the_download_which_a_worker_runs_from_the_queue(
+    app, webhook, records, fake_twilio, queue
 ):
-    app.config["RECORDINGS_COPY"] = "after_response"
     sid = "RE" + "a" * 32
     form = call_form(
         new_call_sid(),
@@ -123,18 +132,22 @@ def test_the_callback_answers_before_the_download_which_runs_once_the_response_i
     )
 
     response = webhook("/twilio/message/ready", form)
+    response.close()  # what the WSGI server does once the answer is on its way
 
     assert response.status_code == 204
-    assert fake_twilio.media_requests() == []
+    assert fake_twilio.media_requests() == []  # no web worker downloads anything
     assert records().scalar(sa.select(Recording)).state is RecordingState.PENDING
 
-    response.close()  # what the WSGI server does once the answer is on its way
+    assert run_queued(queue) == ["copy_recording"]
 
     assert len(fake_twilio.media_requests(sid)) == 1
     assert len(fake_twilio.recording_deletes(sid)) == 1
     recording = records().scalar(sa.select(Recording))
     assert recording.state is RecordingState.STORED
     assert recording.deleted_from_twilio_at is not None
+    entry = records().scalar(sa.select(AuditEntry).where(AuditEntry.subject == f"recording:{sid}"))
+    assert (entry.actor, entry.action) == ("очередь задач", "task")
+    assert entry.detail == "копия записи: запись сохранена в приёмной"
 
 
 def test_a_booking_name_is_copied_too(twilio, records, schedule, fake_twilio):

@@ -22,7 +22,7 @@ from tests.fakes import FakeTwilioHttp, fake_audio
 
 @pytest.fixture(autouse=True)
 def copies(config: dict, tmp_path: Path, fake_twilio: FakeTwilioHttp) -> Path:
-    config["RECORDINGS_COPY"] = "inline"
+    config["RECORDINGS_COPY"] = "queue"
     config["RECORDINGS_DIR"] = str(tmp_path / "recordings")
     config["SMS_FROM"] = "PriemnayaPR"
     config["RETENTION_RECORDINGS_DAYS"] = 365

@@ -317,7 +317,7 @@ def test_an_api_cursor_works_on_the_page(
 @pytest.fixture
 def copies(own_storage: Path, config: dict, fake_twilio: FakeTwilioHttp) -> Path:
     """Recordings are copied home as soon as Twilio says they are ready; Twilio has audio."""
-    config["RECORDINGS_COPY"] = "inline"
+    config["RECORDINGS_COPY"] = "queue"
     fake_twilio.any_audio = fake_audio("mp3", 6000)
     return own_storage
 

@@ -120,9 +120,9 @@ def test_a_missing_bucket_is_a_storage_error_not_a_crash(s3_endpoint):
 
 @pytest.fixture
 def s3_app(app, s3_endpoint, bucket, tmp_path, fake_twilio):
-    """The app copying recordings inline into the moto bucket."""
+    """The app copying recordings into the moto bucket (the queue runs them at once)."""
     app.config.update(
-        RECORDINGS_COPY="inline",
+        RECORDINGS_COPY="queue",
         RECORDINGS_STORAGE="s3",
         RECORDINGS_DIR=str(tmp_path / "unused"),
         S3_ENDPOINT_URL=s3_endpoint,

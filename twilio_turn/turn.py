@@ -1,8 +1,8 @@
 """The voice menu's :class:`ivr.turn.Turn`, over one Flask request and one database session.
 
 A turn reads the webhook once, finds or creates the call (under SQLite's write lock),
-binds the call log's desks to it, and keeps what must wait for the commit: SMS and the
-copy of a recording.
+binds the call log's desks to it, and keeps what must wait for the commit: the SMS and
+the recording copies it queues.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from flask import abort, current_app, request
 from sqlalchemy import orm
 from sqlalchemy.exc import SQLAlchemyError
 
-from calllog import callback_detection, calls, sms, transfers
+from calllog import callback_detection, calls, transfers
 from calllog.lines import match_line
 from calllog.office import Office, get_office
 from calllog.phone import CallContext
@@ -32,6 +32,7 @@ from calllog.phones import to_e164
 from db import get_session, take_write_lock
 from ivr.twiml import Speaker
 from models import Call
+from tasks.outbound import enqueue, send_sms
 from twilio_turn.form import CALL_SID, NotAWebhook, Webhook, parse
 from twilio_turn.urls import view_url
 
@@ -215,14 +216,15 @@ class TwilioTurn(TwilioLeg):
 
 
 class TurnLog(PhoneCallLog):
-    """The call log of a turn, with SMS sent once the request's work is committed."""
+    """The call log of a turn, with SMS queued once the request's work is committed."""
 
     def __init__(self, context: CallContext, after_commit: list[Callable[[], object]]) -> None:
         super().__init__(context)
         self.after_commit = after_commit
 
     def send_sms(self, phone: str | None, text: str) -> None:
-        """Only to a mobile; an SMS failure is logged by ``sms.send_sms`` and never breaks
-        the call."""
+        """Only to a mobile, on the task queue: the answer never waits for Twilio's SMS API,
+        and an SMS failure never breaks the call."""
         if phone:
-            self.after_commit.append(lambda: sms.send_sms(phone, text))
+            sid = self.context.call.sid
+            self.after_commit.append(lambda: enqueue(send_sms, sid, phone, text))

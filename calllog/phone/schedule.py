@@ -26,5 +26,8 @@ class PhoneSchedule:
             )
             .order_by(ReceptionSession.starts_at)
             .limit(limit)
+            # Staff write the schedule, never a call: the call's own writes need no flush
+            # first, and go out together at the commit.
+            .execution_options(autoflush=False)
         )
         return [(starts_at, place) for starts_at, place in self.context.session.execute(query)]

@@ -16,7 +16,13 @@ from staff.web import bp, role_required
 from staff.web.appeals import keyset_page, page_url
 from staff.web.forms import StaffForm, options
 
-ACTIONS = {"view": "просмотр", "export": "выгрузка", "change": "изменение", "erase": "удаление"}
+ACTIONS = {
+    "view": "просмотр",
+    "export": "выгрузка",
+    "change": "изменение",
+    "erase": "удаление",
+    "task": "фоновая задача",
+}
 
 
 class AuditFilterForm(StaffForm):

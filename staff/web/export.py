@@ -116,9 +116,7 @@ def csv_chunks(session: orm.Session, filters: CallFilters, tz: tzinfo) -> Iterat
         sa.type_coerce(Call.outcome, sa.String()),  # the API's code, as stored
         Call.duration_s,
     )
-    # Options of this statement alone: the session's later statements are not streamed.
-    rows = connection.execute(export.execution_options(stream_results=True, yield_per=EXPORT_BATCH))
-    for batch in rows.partitions():
+    for batch in _cursor_batches(connection, export):
         newest = datetime.fromisoformat(batch[0][2])
         oldest = datetime.fromisoformat(batch[-1][2])
         in_batch = (
@@ -145,6 +143,27 @@ def csv_chunks(session: orm.Session, filters: CallFilters, tz: tzinfo) -> Iterat
             for call_id, sid, started, line, caller, raw, status, outcome, seconds in batch
         )
         yield _drain(buffer)
+
+
+def _cursor_batches(connection: sa.Connection, statement: sa.Select[Any]) -> Iterator[list[Any]]:
+    """The rows of ``statement``, ``EXPORT_BATCH`` at a time, as the DB-API cursor gives them.
+
+    SQLAlchemy executes the statement (binding its parameters) on a server-side cursor on
+    PostgreSQL; the rows are then read from the driver's cursor itself, as plain tuples,
+    without a SQLAlchemy row object each: what the driver and ``csv`` cost is all that is
+    left per row. The first row comes through the result, which has read it already.
+    """
+    # Options of this statement alone: the session's later statements are not streamed.
+    result = connection.execute(statement.execution_options(stream_results=True))
+    try:
+        cursor = result.cursor
+        first = result.fetchmany(1)  # an empty result has closed its cursor
+        batch = [*first, *cursor.fetchmany(EXPORT_BATCH - 1)] if first else []
+        while batch:
+            yield batch
+            batch = cursor.fetchmany(EXPORT_BATCH)
+    finally:
+        result.close()
 
 
 def _shifted_start(dialect: str, offset: timedelta) -> sa.ColumnElement[str]:

@@ -8,7 +8,7 @@ fault is injected. Afterwards:
   the fallback URL, which apologises and takes a message;
 * while the database is down, the voice webhook and the fallback URL answer with the
   apology and a ``<Record>`` (a message and a callback), and the message is kept;
-* once the database is back (and the spool replayed, as cron does every minute), calls
+* once the database is back (and the spool replayed, as the worker does every minute), calls
   are logged again, and nothing the callers completed before the fault is missing;
 * the soak's invariants hold over the whole database (:mod:`tests.reliability.invariants`).
 """
@@ -105,7 +105,7 @@ def missing(before: dict[str, set[str]], after: dict[str, set[str]]) -> dict[str
 
 
 def replay_spool(env: dict[str, str]) -> str:
-    """``flask --app app spool replay``, as cron runs it."""
+    """``flask --app app spool replay``, as the worker runs it every minute."""
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "spool", "replay"],
         env=env,

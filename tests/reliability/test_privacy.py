@@ -50,6 +50,8 @@ def test_the_log_check_would_see_a_number_a_name_and_a_recording_url() -> None:
     assert personal_data_in("call from +79024712233") == ["+79024712233"]
     assert personal_data_in("call from 89024712233 at 10:00")
     assert not personal_data_in("call from +7902*****33 on +73422368229")
+    assert not personal_data_in("huey: Executing send_sms: efaacd0c-3e54-4127-886c-86163827199a")
+    assert personal_data_in("task efaacd0c-3e54-4127-886c-86163827199a to 89024712233")
     assert personal_data_in(
         "GET https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE" + "a" * 32
     )
@@ -64,7 +66,7 @@ def test_the_log_check_would_see_a_number_a_name_and_a_recording_url() -> None:
 
 @pytest.fixture
 def copies(config: dict, tmp_path: Path, fake_twilio: FakeTwilioHttp) -> Path:
-    config["RECORDINGS_COPY"] = "inline"
+    config["RECORDINGS_COPY"] = "queue"
     config["RECORDINGS_DIR"] = str(tmp_path / "recordings")
     config["RETENTION_RECORDINGS_DAYS"] = 365
     config["RETENTION_CALLS_DAYS"] = 1095
