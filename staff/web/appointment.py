@@ -23,7 +23,14 @@ from calllog.phones import national, parse_keypad
 from db import MAX_ROW_ID, get_session
 from models import Appointment, AppointmentStatus, BookingSource, Slot, StaffRole
 from staff.web import actor, bp, role_required
-from staff.web.appointments import BOOK_ACTION, BookForm, audit_subject, render_day
+from staff.web.appointments import (
+    ANOTHER,
+    BOOK_ACTION,
+    MOVE,
+    BookForm,
+    audit_subject,
+    render_day,
+)
 from staff.web.labels import APPOINTMENT_STATUSES, label
 
 STATUS_CHOICES = [
@@ -86,7 +93,11 @@ def _refusal(appointment: Appointment, status: AppointmentStatus, now: datetime)
 @bp.post("/appointments/book", endpoint="appointment_book")
 @role_required(StaffRole.OPERATOR)
 def book() -> Any:
-    """Book a free slot for a walk-in or a caller."""
+    """Book a free slot for a walk-in or a caller (§12: nothing is cancelled on the way).
+
+    When the phone already holds an upcoming appointment, the day is shown again with it
+    and a choice: move that appointment here, or book one more under another visitor's name.
+    """
     form = BookForm()
     session = get_session()
     slot_id = form.slot_id.data
@@ -104,10 +115,21 @@ def book() -> Any:
     phone = parse_keypad(form.phone.data or "")
     assert phone is not None  # validated
     now = get_office().now()
-    previous = booking.upcoming_appointment(session, phone, now)
+    existing = booking.upcoming_appointments(session, phone, now)
+    if form.choice.data == MOVE:
+        return _move(form, existing, slot, now, back)
+    if existing and form.choice.data != ANOTHER:
+        session.rollback()
+        return render_day(day, form, slot.id, 200, existing)
     try:
         appointment = booking.book(
-            session, slot_id=slot.id, phone=phone, now=now, source=BookingSource.STAFF
+            session,
+            slot_id=slot.id,
+            phone=phone,
+            now=now,
+            source=BookingSource.STAFF,
+            visitor_name=form.visitor_name.data or None,
+            note=form.note.data or None,
         )
     except booking.SlotTaken:
         session.rollback()
@@ -117,22 +139,55 @@ def book() -> Any:
         session.rollback()
         flash("Это время уже прошло: выберите другое.", "error")
         return back
-    record(session, actor(), BOOK_ACTION, audit_subject(appointment), now, form.note.data or "")
-    message = f"Записан {national(phone)}, код записи {appointment.code}."
-    if previous is not None and previous.status is AppointmentStatus.CANCELLED:
-        record(
-            session,
-            actor(),
-            "change",
-            audit_subject(previous),
-            now,
-            "status=cancelled (moved)",
-        )
-        when = previous.slot.starts_at.astimezone(get_office().clock.tz)
-        message += f" Прежняя запись этого номера на {when:%d.%m.%Y %H:%M} отменена."
+    record(session, actor(), BOOK_ACTION, audit_subject(appointment), now, f"slot={slot.id}")
     session.commit()
-    flash(message, "success")
+    flash(f"Записан {national(phone)}, код записи {appointment.code}.", "success")
     return back
+
+
+def _move(
+    form: BookForm, existing: list[Appointment], slot: Slot, now: datetime, back: Response
+) -> Response:
+    """Move the phone's chosen upcoming appointment to ``slot``; it keeps its code."""
+    session = get_session()
+    appointment = next((a for a in existing if a.id == form.move_id.data), None)
+    if appointment is None:
+        session.rollback()
+        flash("Эту запись перенести нельзя: её уже нет среди предстоящих записей номера.", "error")
+        return back
+    before = appointment.slot
+    try:
+        booking.move(session, appointment, slot.id, now)
+    except booking.SlotTaken:
+        session.rollback()
+        flash("Это время уже занято.", "error")
+        return back
+    except ValueError:
+        session.rollback()
+        flash("Это время уже прошло: выберите другое.", "error")
+        return back
+    if form.note.data:
+        appointment.note = form.note.data
+    record(
+        session,
+        actor(),
+        "move",
+        audit_subject(appointment),
+        now,
+        f"slot={before.id} -> slot={slot.id}",
+    )
+    session.commit()
+    was = before.starts_at.astimezone(get_office().clock.tz)
+    flash(
+        f"Запись {appointment.code} перенесена с {was:%d.%m.%Y %H:%M} "
+        f"на {_local(slot):%d.%m.%Y %H:%M}.",
+        "success",
+    )
+    return back
+
+
+def _local(slot: Slot) -> datetime:
+    return slot.starts_at.astimezone(get_office().clock.tz)
 
 
 def _day_of(slot: Slot) -> date:

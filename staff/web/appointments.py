@@ -2,10 +2,8 @@
 
 Staff mark visits attended or missed, cancel bookings, and book a free slot for a
 walk-in or a caller (source ``staff``): those changes are :mod:`staff.web.appointment`.
-Viewing the day and every change write an audit entry (the page shows phone numbers, §11).
-
-A staff booking's note is kept in its audit entry (action ``book``) until appointments
-have a column of their own for it.
+Viewing the day and every change write an audit entry (the page shows phone numbers, §11);
+the entries name appointments by their code, never the visitor's name or the note.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from babel.dates import format_date
 from flask import current_app, flash, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import orm
-from wtforms import Field, IntegerField, StringField
+from wtforms import Field, HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from calllog.audit import record
@@ -30,8 +28,6 @@ from db import get_session
 from models import (
     Appointment,
     AppointmentStatus,
-    AuditEntry,
-    BookingSource,
     ReceptionSession,
     Recording,
     RecordingKind,
@@ -44,6 +40,9 @@ from staff.web.forms import printable, strip
 from staff.web.labels import APPOINTMENT_STATUSES, label
 
 NOTE_MAX = 200
+NAME_MAX = 200
+#: What staff chose when the phone already holds an upcoming appointment (§12).
+MOVE, ANOTHER = "move", "another"
 BOOK_ACTION = "book"
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2999, 12, 31)
@@ -60,6 +59,15 @@ class BookForm(FlaskForm):
             printable,
         ],
     )
+    visitor_name = StringField(
+        "Посетитель",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=NAME_MAX, message=f"Не длиннее {NAME_MAX} символов."),
+            printable,
+        ],
+    )
     note = StringField(
         "Примечание",
         filters=[strip],
@@ -69,6 +77,15 @@ class BookForm(FlaskForm):
             printable,
         ],
     )
+    #: Empty at first; ``move`` (with ``move_id``) or ``another`` once the choice is shown.
+    choice = HiddenField()
+    move_id = IntegerField(validators=[Optional()])
+
+    def validate_choice(self, field: Field) -> None:
+        if field.data not in ("", None, MOVE, ANOTHER):
+            raise ValidationError("Выберите: перенести запись или записать ещё одного посетителя.")
+        if field.data == ANOTHER and not self.visitor_name.data:
+            raise ValidationError("Укажите имя посетителя: на этот номер уже есть запись.")
 
     def validate_phone(self, field: Field) -> None:
         if field.data and parse_keypad(field.data) is None:
@@ -82,7 +99,6 @@ class SlotRow:
     slot: Slot
     appointment: Appointment | None
     name_recording: Recording | None
-    note: str
 
     @property
     def free(self) -> bool:
@@ -106,8 +122,14 @@ def day_page() -> Any:
 
 
 def render_day(
-    day: date, book_form: BookForm | None = None, book_slot: int | None = None, status: int = 200
+    day: date,
+    book_form: BookForm | None = None,
+    book_slot: int | None = None,
+    status: int = 200,
+    existing: Sequence[Appointment] = (),
 ) -> Any:
+    """The day's page; with ``existing``, the booking of ``book_slot`` asks what to do with
+    the appointments the phone already holds (move one here, or book another visitor)."""
     session = get_session()
     office = get_office()
     now = office.now()
@@ -127,6 +149,7 @@ def render_day(
             visits_open=day <= now.date(),
             book_form=book_form or BookForm(formdata=None),
             book_slot=book_slot,
+            existing=existing,
             status_name=lambda value: label(APPOINTMENT_STATUSES, value),
             recording_url=_recording_url,
         ),
@@ -170,17 +193,11 @@ def _sessions_of(session: orm.Session, day: date) -> list[SessionDay]:
         for reception in receptions
         for slot in reception.slots
     }
-    notes = _notes(session, [a for a in active.values() if a is not None])
     return [
         SessionDay(
             reception,
             [
-                SlotRow(
-                    slot,
-                    active[slot.id],
-                    _name_recording(active[slot.id]),
-                    notes.get(active[slot.id].code, "") if active[slot.id] else "",
-                )
+                SlotRow(slot, active[slot.id], _name_recording(active[slot.id]))
                 for slot in reception.slots
             ],
         )
@@ -208,19 +225,6 @@ def _recording_url(recording: Recording) -> str | None:
     if "staff.recording" in current_app.view_functions:
         return url_for("staff.recording", recording_id=recording.id)
     return f"{request.script_root}/recordings/{recording.id}"
-
-
-def _notes(session: orm.Session, appointments: Sequence[Appointment]) -> dict[str, str]:
-    """The notes staff gave with their bookings, by booking code."""
-    subjects = [audit_subject(a) for a in appointments if a.source is BookingSource.STAFF]
-    if not subjects:
-        return {}
-    entries = session.execute(
-        sa.select(AuditEntry.subject, AuditEntry.detail)
-        .where(AuditEntry.action == BOOK_ACTION, AuditEntry.subject.in_(subjects))
-        .order_by(AuditEntry.id)
-    ).all()
-    return {subject.removeprefix("appointment:"): detail for subject, detail in entries}
 
 
 def audit_subject(appointment: Appointment) -> str:
