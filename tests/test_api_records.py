@@ -414,6 +414,13 @@ def test_session_times_in_utc_are_answered_in_the_office_offset(client, supervis
         {"ends_at": "2026-12-08T10:00:00+05:00"},
         {"slot_minutes": 240},
         {"slot_minutes": 2},
+        {"slot_minutes": 5},
+        {"slot_minutes": 7},
+        {"slot_minutes": 61},
+        {"starts_at": "2026-12-08T01:00:00+05:00", "ends_at": "2026-12-08T05:00:00+05:00"},
+        {"ends_at": "2026-12-08T21:20:00+05:00"},
+        {"starts_at": "2026-12-13T10:00:00+05:00", "ends_at": "2026-12-13T13:00:00+05:00"},
+        {"non_working_day": "yes"},
         {"slot_minutes": "20"},
         {"slot_minutes": True},
         {"expert": ""},
@@ -430,6 +437,58 @@ def test_a_bad_session_is_a_400_and_creates_nothing(app, client, supervisor, cha
     assert set(reply.get_json()) == {"error"}
     with app.app_context():
         assert db.get_session().scalar(sa.select(sa.func.count(ReceptionSession.id))) == 0
+
+
+def test_an_overlapping_session_of_the_same_expert_is_a_409(app, client, supervisor):
+    """Defect 2 (§12), through the API: the same rule as the schedule page."""
+    assert client.post("/api/sessions", json=SESSION_BODY, headers=supervisor).status_code == 201
+    inside = SESSION_BODY | {
+        "starts_at": "2026-12-08T11:00:00+05:00",
+        "ends_at": "2026-12-08T12:00:00+05:00",
+    }
+
+    reply = client.post("/api/sessions", json=inside, headers=supervisor)
+
+    assert reply.status_code == 409
+    assert "another session" in reply.get_json()["error"]
+    other_expert = inside | {"expert": "Иванова Мария Петровна"}
+    assert client.post("/api/sessions", json=other_expert, headers=supervisor).status_code == 201
+    with app.app_context():
+        assert db.get_session().scalar(sa.select(sa.func.count(ReceptionSession.id))) == 2
+
+
+def test_a_session_on_a_non_working_day_needs_the_flag(client, supervisor):
+    sunday = SESSION_BODY | {
+        "starts_at": "2026-12-13T10:00:00+05:00",
+        "ends_at": "2026-12-13T13:00:00+05:00",
+    }
+    reply = client.post(
+        "/api/sessions", json=sunday | {"non_working_day": True}, headers=supervisor
+    )
+    assert reply.status_code == 201
+
+
+def test_the_database_refuses_overlapping_sessions_on_postgresql(app, database_url):
+    """The exclusion constraint holds even for a writer that skips the service (§12)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the exclusion constraint is PostgreSQL's; SQLite relies on the service")
+    start = datetime(2026, 12, 8, 10, tzinfo=PERM)
+    with app.app_context():
+        session = db.get_session()
+        for offset in (0, 1):
+            session.add(
+                ReceptionSession(
+                    expert="Одна и та же",
+                    title="юрист",
+                    place="кабинет 3",
+                    starts_at=start + timedelta(hours=offset),
+                    ends_at=start + timedelta(hours=offset + 3),
+                    slot_minutes=20,
+                )
+            )
+        with pytest.raises(sa.exc.IntegrityError, match="ex_reception_session_expert_overlap"):
+            session.flush()
+        session.rollback()
 
 
 # --- appointments ---------------------------------------------------------------------
