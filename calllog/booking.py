@@ -284,10 +284,16 @@ def _cancel_upcoming(session: orm.Session, phone: str, now: datetime, *, keep: A
         cancel(session, other, now)
 
 
-def cancel(session: orm.Session, appointment: Appointment, now: datetime) -> None:
+NOTE_MAX_LENGTH = 500
+
+
+def cancel(
+    session: orm.Session, appointment: Appointment, now: datetime, reason: str | None = None
+) -> None:
     """Cancel a booked appointment and free its slot; cancelling it again changes nothing.
 
-    Raises ``ValueError`` for a visit already marked attended or missed.
+    Staff give a ``reason``; it is added to the appointment's note. Raises ``ValueError``
+    for a visit already marked attended or missed.
     """
     if appointment.status == AppointmentStatus.CANCELLED:
         return
@@ -295,6 +301,9 @@ def cancel(session: orm.Session, appointment: Appointment, now: datetime) -> Non
         raise ValueError(f"appointment {appointment.code} is {appointment.status}")
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancelled_at = now
+    if reason:
+        note = "; ".join(filter(None, (appointment.note, f"отменена: {reason}")))
+        appointment.note = note[:NOTE_MAX_LENGTH]
     session.flush()
 
 

@@ -180,13 +180,42 @@ def test_an_operator_marks_a_visit_attended_or_missed_and_can_correct_it(
 def test_a_cancelled_booking_frees_its_slot(client, form_post, operator, schedule, book, records):
     appointment = book(schedule(local(2, 14), 20)[0])
 
-    reply = form_post(f"/appointments/{appointment.id}/status", {"status": "cancelled"})
+    reply = form_post(
+        f"/appointments/{appointment.id}/status", {"status": "cancelled", "note": "эксперт заболел"}
+    )
 
     assert load(records, appointment.id).status is AppointmentStatus.CANCELLED
     html = page(client, reply.location)
     assert "отменено" in " ".join(flashes(html))
     assert f'<td class="code">{appointment.code}</td>' not in html
     assert "свободно" in html
+
+
+def test_a_cancellation_needs_a_reason_which_the_mobile_gets_by_sms(
+    app, client, form_post, operator, schedule, book, records, fake_twilio
+):
+    app.config["SMS_FROM"] = "Priemnaya"
+    appointment = book(schedule(local(3, 10), 20)[0])
+
+    refused = form_post(f"/appointments/{appointment.id}/status", {"status": "cancelled"})
+    assert "напишите причину отмены" in " ".join(flashes(page(client, refused.location)))
+    assert load(records, appointment.id).status is AppointmentStatus.BOOKED
+
+    form_post(
+        f"/appointments/{appointment.id}/status", {"status": "cancelled", "note": "эксперт заболел"}
+    )
+
+    cancelled = load(records, appointment.id)
+    assert cancelled.status is AppointmentStatus.CANCELLED
+    assert cancelled.note == "отменена: эксперт заболел"
+    [sent] = fake_twilio.sent("POST", "/Messages.json")
+    assert sent.data["To"] == MOBILE
+    assert sent.data["Body"] == (
+        f"Ваша запись на личный приём 3 декабря в 10:00 (код {appointment.code}) отменена. "
+        "эксперт заболел. Записаться снова можно по телефону приёмной."
+    )
+    details = records().scalars(sa.select(AuditEntry.detail)).all()
+    assert not any("заболел" in detail for detail in details)
 
 
 def test_a_visit_on_a_later_day_cannot_be_marked_yet_but_can_be_cancelled(
@@ -201,7 +230,9 @@ def test_a_visit_on_a_later_day_cannot_be_marked_yet_but_can_be_cancelled(
 
     assert "в день приёма" in " ".join(flashes(page(client, reply.location)))
     assert load(records, appointment.id).status is AppointmentStatus.BOOKED
-    form_post(f"/appointments/{appointment.id}/status", {"status": "cancelled"})
+    form_post(
+        f"/appointments/{appointment.id}/status", {"status": "cancelled", "note": "эксперт заболел"}
+    )
     assert load(records, appointment.id).status is AppointmentStatus.CANCELLED
 
 
@@ -212,9 +243,9 @@ def test_a_marked_visit_cannot_be_cancelled_nor_a_cancelled_one_marked(
     came = book(slots[0], at=local(1, 9))
     gone = book(slots[1], phone=OTHER, at=local(1, 9))
     form_post(f"/appointments/{came.id}/status", {"status": "attended"})
-    form_post(f"/appointments/{gone.id}/status", {"status": "cancelled"})
+    form_post(f"/appointments/{gone.id}/status", {"status": "cancelled", "note": "эксперт заболел"})
 
-    form_post(f"/appointments/{came.id}/status", {"status": "cancelled"})
+    form_post(f"/appointments/{came.id}/status", {"status": "cancelled", "note": "эксперт заболел"})
     form_post(f"/appointments/{gone.id}/status", {"status": "no_show"})
 
     assert load(records, came.id).status is AppointmentStatus.ATTENDED

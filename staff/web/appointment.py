@@ -12,14 +12,15 @@ from typing import Any
 from flask import abort, flash, redirect, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import SelectField
+from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Length, Optional
 
-from calllog import booking
+from calllog import booking, notices
 from calllog.audit import record
 from calllog.office import get_office
 from calllog.phones import national, parse_keypad
+from calllog.sms import send_sms
 from db import MAX_ROW_ID, get_session
 from models import Appointment, AppointmentStatus, BookingSource, Slot, StaffRole
 from staff.web import actor, bp, role_required
@@ -27,10 +28,12 @@ from staff.web.appointments import (
     ANOTHER,
     BOOK_ACTION,
     MOVE,
+    NOTE_MAX,
     BookForm,
     audit_subject,
     render_day,
 )
+from staff.web.forms import printable, strip
 from staff.web.labels import APPOINTMENT_STATUSES, label
 
 STATUS_CHOICES = [
@@ -42,6 +45,12 @@ STATUS_CHOICES = [
 
 class StatusForm(FlaskForm):
     status = SelectField("Отметка", choices=STATUS_CHOICES, validators=[InputRequired()])
+    #: Why staff cancel (§12): kept in the appointment's note and told by SMS to a mobile.
+    note = StringField(
+        "Причина отмены",
+        filters=[strip],
+        validators=[Optional(), Length(max=NOTE_MAX), printable],
+    )
 
 
 @bp.post("/appointments/<id:appointment_id>/status", endpoint="appointment_status")
@@ -58,10 +67,13 @@ def change_status(appointment_id: int) -> Response:
         return back
     status = AppointmentStatus(form.status.data)
     now = get_office().now()
+    if status is AppointmentStatus.CANCELLED and not form.note.data:
+        flash(f"Запись {appointment.code} не отменена: напишите причину отмены.", "error")
+        return back
     try:
         if status is AppointmentStatus.CANCELLED:
-            changed = appointment.status is not AppointmentStatus.CANCELLED
-            booking.cancel(session, appointment, now)
+            changed = appointment.status is AppointmentStatus.BOOKED
+            booking.cancel(session, appointment, now, form.note.data)
         else:
             changed = booking.mark_visit(session, appointment, status, now)
     except ValueError:
@@ -78,6 +90,11 @@ def change_status(appointment_id: int) -> Response:
             f"status={status.value}",
         )
     session.commit()
+    if changed and status is AppointmentStatus.CANCELLED and appointment.phone:
+        text = notices.booking_cancelled(
+            appointment.code, _local(appointment.slot), form.note.data or ""
+        )
+        send_sms(appointment.phone, text)
     flash(f"Запись {appointment.code}: {label(APPOINTMENT_STATUSES, status)}.", "success")
     return back
 
