@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from calllog import migrate, schedule, tokens
 from calllog.office import get_office
 from calllog.staff import create_user, find_user
+from cli.appeals import appeals_cli
 from cli.recordings import recordings_cli, retention_cli
 from cli.reminders import reminders_cli
 from db import get_session
@@ -191,6 +192,7 @@ def init_app(app: Flask) -> None:
         reminders_cli,
         recordings_cli,
         retention_cli,
+        appeals_cli,
     )
     for group in groups:
         app.cli.add_command(group)

@@ -58,13 +58,19 @@ def start_call(session, now: datetime, caller: str = MOBILE) -> Call:
     return calls.start_call(session, call_facts(params), LINE, now)[0]
 
 
-def make_appeal(app, now=OPEN_TIME, topic="housing", phone=MOBILE, recording=False):
+def make_appeal(app, now=OPEN_TIME, topic="housing", phone=MOBILE, recording=False, card=True):
+    """A phone appeal; with ``card``, registered by staff with the applicant's name and
+    address (written straight into the record, without a history row)."""
     with app.app_context():
         session = db.get_session()
         call = start_call(session, now, phone)
         appeal = appeals.create_appeal(
             session, topic=topic, channel=AppealChannel.PHONE, phone=phone, now=now, call=call
         )
+        if card:
+            appeal.name, appeal.address = "Петров Пётр", "г. Пермь, ул. Ленина, 1"
+            appeal.transcript = "Просит отремонтировать крышу."
+            appeal.registered_at, appeal.registered_by = now, "staff:oper"
         if recording:
             params = {"RecordingSid": "RE" + "a" * 32, "RecordingDuration": "42"}
             recordings.attach(
@@ -142,7 +148,7 @@ def test_an_operator_cannot_create_sessions_a_supervisor_and_an_admin_can(client
 
 
 def test_an_appeal_answers_every_field(app, client, operator):
-    number, sid = make_appeal(app, recording=True)
+    number, sid = make_appeal(app, recording=True, card=False)
 
     reply = client.get(f"/api/appeals/{number}", headers=operator)
 
@@ -156,6 +162,9 @@ def test_an_appeal_answers_every_field(app, client, operator):
         "created_at": "2026-12-02T11:00:00+05:00",
         "answer_due": "2027-01-01",
         "register_due": "2026-12-05",
+        "registered_at": None,
+        "registered_by": None,
+        "anonymous": False,
         "recordings": [
             {"sid": "RE" + "a" * 32, "kind": "message", "duration_s": 42, "state": "pending"}
         ],
@@ -228,7 +237,11 @@ def test_overdue_means_past_the_answer_date_and_still_unanswered(app, client, op
     answered, _ = make_appeal(app, now=OPEN_TIME - timedelta(days=31))
     due_today, _ = make_appeal(app, now=OPEN_TIME - timedelta(days=30))
     make_appeal(app)
-    client.patch(f"/api/appeals/{answered}", json={"status": "explained"}, headers=operator)
+    for status in ("in_review", "explained"):
+        body = {"status": status, "note": "дан ответ"}
+        assert (
+            client.patch(f"/api/appeals/{answered}", json=body, headers=operator).status_code == 200
+        )
 
     reply = client.get("/api/appeals?overdue=1", headers=operator).get_json()
 
@@ -242,7 +255,7 @@ def test_an_appeal_goes_through_its_statuses_with_history(app, client, clock, au
     number, _ = make_appeal(app)
     anna = auth(StaffRole.OPERATOR, "operator-anna")
 
-    steps = [("in_review", "взято в работу"), ("explained", "дан ответ"), ("closed", "")]
+    steps = [("in_review", "взято в работу"), ("explained", "дан ответ"), ("closed", "отправлено")]
     for status, note in steps:
         clock.advance(hours=1)
         reply = client.patch(
@@ -265,7 +278,12 @@ def test_an_appeal_goes_through_its_statuses_with_history(app, client, clock, au
             "note": "дан ответ",
             "by": "operator-anna",
         },
-        {"at": "2026-12-02T14:00:00+05:00", "status": "closed", "note": "", "by": "operator-anna"},
+        {
+            "at": "2026-12-02T14:00:00+05:00",
+            "status": "closed",
+            "note": "отправлено",
+            "by": "operator-anna",
+        },
     ]
 
 
@@ -276,14 +294,17 @@ def test_an_appeal_goes_through_its_statuses_with_history(app, client, clock, au
         ([], "registered"),
         (["in_review"], "in_review"),
         (["in_review"], "registered"),
-        (["forwarded"], "explained"),
-        (["practical_help", "closed"], "in_review"),
+        ([], "explained"),
+        ([], "forwarded"),
+        (["in_review", "forwarded"], "explained"),
+        (["in_review", "practical_help", "closed"], "in_review"),
     ],
 )
 def test_a_transition_not_allowed_is_a_409(app, client, operator, path, refused):
     number, _ = make_appeal(app)
     for status in path:
-        reply = client.patch(f"/api/appeals/{number}", json={"status": status}, headers=operator)
+        body = {"status": status, "note": "сделано"}
+        reply = client.patch(f"/api/appeals/{number}", json=body, headers=operator)
         assert reply.status_code == 200
 
     reply = client.patch(f"/api/appeals/{number}", json={"status": refused}, headers=operator)
@@ -294,12 +315,36 @@ def test_a_transition_not_allowed_is_a_409(app, client, operator, path, refused)
     assert len(after["history"]) == 1 + len(path)
 
 
-@pytest.mark.parametrize("status", ["forwarded", "practical_help", "explained", "in_review"])
-def test_a_registered_appeal_can_be_answered_or_forwarded_at_once(app, client, operator, status):
-    number, _ = make_appeal(app)
-    reply = client.patch(f"/api/appeals/{number}", json={"status": status}, headers=operator)
+@pytest.mark.parametrize("status", ["forwarded", "practical_help", "explained"])
+def test_an_answer_needs_the_card_filled_or_the_anonymous_flag(app, client, operator, status):
+    """Defect 3 (§12), through the API: the same rule as the appeal's page."""
+    number, _ = make_appeal(app, card=False)
+    url = f"/api/appeals/{number}"
+    unregistered = client.patch(url, json={"status": "in_review"}, headers=operator)
+    assert unregistered.status_code == 409
+    assert "not registered" in unregistered.get_json()["error"]
+    with app.app_context():
+        session = db.get_session()
+        appeal = appeals.find_appeal(session, number)
+        appeals.complete_card(session, appeal, OPEN_TIME, "staff:oper", transcript="Крыша течёт")
+        session.commit()
+    assert client.patch(url, json={"status": "in_review"}, headers=operator).status_code == 200
+
+    empty = client.patch(url, json={"status": status, "note": "ответ"}, headers=operator)
+    assert empty.status_code == 409
+    assert "name and address" in empty.get_json()["error"]
+    with app.app_context():
+        session = db.get_session()
+        appeal = appeals.find_appeal(session, number)
+        appeals.complete_card(session, appeal, OPEN_TIME, "staff:oper", anonymous=True)
+        session.commit()
+    noteless = client.patch(url, json={"status": status}, headers=operator)
+    assert noteless.status_code == 409
+    reply = client.patch(url, json={"status": status, "note": "ответ"}, headers=operator)
     assert reply.status_code == 200
     assert reply.get_json()["status"] == status
+    assert reply.get_json()["anonymous"] is True
+    assert reply.get_json()["registered_at"] == "2026-12-02T11:00:00+05:00"
 
 
 @pytest.mark.parametrize(
@@ -350,7 +395,12 @@ def test_no_extension_after_the_deadline_or_once_forwarded(app, client, operator
     assert reply.status_code == 409
 
     forwarded, _ = make_appeal(app)
-    client.patch(f"/api/appeals/{forwarded}", json={"status": "forwarded"}, headers=operator)
+    for status in ("in_review", "forwarded"):
+        body = {"status": status, "note": "направлено"}
+        assert (
+            client.patch(f"/api/appeals/{forwarded}", json=body, headers=operator).status_code
+            == 200
+        )
     reply = client.patch(
         f"/api/appeals/{forwarded}", json={"extend": True, "note": "x"}, headers=operator
     )
