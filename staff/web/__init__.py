@@ -119,8 +119,9 @@ class RowIdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from staff.web import views  # noqa: F401  (registers the URL rules)
+    from staff.web import errors, views  # noqa: F401  (views registers the URL rules)
 
+    errors.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
     login_manager.login_message = "Войдите, чтобы продолжить."
