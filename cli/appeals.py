@@ -17,6 +17,11 @@ from models import AppealStatus
 appeals_cli = AppGroup("appeals", help="Appeals (обращения).")
 
 
+def cli_actor() -> str:
+    """Who acts on the command line, for history rows and the audit log: the OS user."""
+    return f"cli:{getpass.getuser()}"
+
+
 @appeals_cli.command("status")
 @click.argument("number")
 @click.argument("status", type=click.Choice([status.value for status in AppealStatus]))
@@ -27,7 +32,7 @@ def appeal_status(number: str, status: str, note: str) -> None:
     appeal = appeals.find_appeal(session, number)
     if appeal is None:
         raise click.ClickException(f"no appeal {number}")
-    actor = f"cli:{getpass.getuser()}"
+    actor = cli_actor()
     before = appeal.status
     now = get_office().now()
     try:

@@ -435,3 +435,15 @@ def test_moving_another_numbers_appointment_is_refused(
 
 def test_the_page_needs_a_signed_in_operator(client):
     assert client.get("/appointments").status_code == 302
+
+
+def test_a_booking_code_leads_to_its_day(client, operator, schedule, book):
+    appointment = book(schedule(local(8, 10), 20)[0])
+
+    reply = client.get(f"/appointments?code={appointment.code}")
+
+    assert reply.status_code == 302
+    assert reply.location == f"/appointments?date=2026-12-08#code-{appointment.code}"
+    assert f'id="code-{appointment.code}"' in page(client, reply.location)
+    missing = client.get("/appointments?code=000")
+    assert "Записи с кодом 000 нет." in " ".join(flashes(page(client, missing.location)))

@@ -15,12 +15,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from babel.dates import format_date
-from flask import current_app, flash, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import orm
 from wtforms import Field, HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from calllog import booking
 from calllog.audit import record
 from calllog.office import get_office
 from calllog.phones import parse_keypad
@@ -118,6 +119,15 @@ class SessionDay:
 @bp.get("/appointments", endpoint="appointments")
 @role_required(StaffRole.OPERATOR)
 def day_page() -> Any:
+    """The day's page; ``?code=`` finds an appointment by its booking code and shows its day."""
+    code = request.args.get("code", "").strip()
+    if code:
+        found = booking.find_by_code(get_session(), code) if code.isdigit() else None
+        if found is None:
+            flash(f"Записи с кодом {code[:12]} нет.", "error")
+            return redirect(url_for("staff.appointments"))
+        day = found.slot.starts_at.astimezone(get_office().clock.tz).date()
+        return redirect(url_for("staff.appointments", date=day.isoformat()) + f"#code-{code}")
     return render_day(_day_arg())
 
 
