@@ -73,3 +73,20 @@ def test_a_wrong_method_on_the_api_is_json_too(client):
     assert reply.status_code == 405
     assert reply.is_json
     assert "GET" in reply.headers["Allow"]
+
+
+def test_api_json_is_utf8_without_escapes(client):
+    reply = client.get("/api/nope")
+
+    assert reply.mimetype == "application/json"
+    assert b"\\u" not in reply.data
+    assert "error" in reply.data.decode("utf-8")
+
+
+def test_russian_text_in_api_json_is_written_as_it_is(app):
+    with app.app_context():
+        from flask import jsonify
+
+        body = jsonify(expert="Иванова Мария Петровна").get_data()
+
+    assert "Иванова Мария Петровна".encode() in body
