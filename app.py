@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # UTF-8 JSON, no \u escapes
     web.init_app(app)
     # Twilio signs its webhooks and the API takes bearer tokens: neither carries a CSRF token.
     web.csrf.exempt(webhooks.bp)

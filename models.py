@@ -286,6 +286,11 @@ class Appeal(Base):
     extended: orm.Mapped[bool] = orm.mapped_column(default=False)
     # When retention took the applicant's personal data (after the archive's age).
     anonymised_at: orm.Mapped[datetime | None]
+    #: «анонимное, ответ не направляется»: answered without a name and address.
+    anonymous: orm.Mapped[bool] = orm.mapped_column(default=False, server_default=sa.false())
+    #: When and by whom the appeal was registered (by staff, or the phone line: no one).
+    registered_at: orm.Mapped[datetime | None]
+    registered_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(100))
 
     history: orm.Mapped[list[AppealStatusChange]] = orm.relationship(
         back_populates="appeal", order_by="AppealStatusChange.id", cascade="all, delete-orphan"
@@ -323,7 +328,12 @@ class AppealStatusChange(Base):
 
 
 class ReceptionSession(Base):
-    """An expert's reception at the office or at an outreach place; slots follow from it."""
+    """An expert's reception at the office or at an outreach place; slots follow from it.
+
+    One expert's sessions never overlap: :mod:`calllog.schedule` refuses it everywhere and,
+    on PostgreSQL, the exclusion constraint ``ex_reception_session_expert_overlap`` (made by
+    the migration, btree_gist) too.
+    """
 
     __tablename__ = "reception_session"
 
@@ -384,6 +394,9 @@ class Appointment(Base):
     reminder_sent_at: orm.Mapped[datetime | None]
     # When retention or an erasure took the number.
     anonymised_at: orm.Mapped[datetime | None]
+    #: The visitor's name as typed by staff (a family may share one phone), and their note.
+    visitor_name: orm.Mapped[str | None] = orm.mapped_column(sa.String(200))
+    note: orm.Mapped[str | None] = orm.mapped_column(sa.String(500))
 
     slot: orm.Mapped[Slot] = orm.relationship(back_populates="appointments")
     calls: orm.Mapped[list[Call]] = orm.relationship(

@@ -140,6 +140,11 @@ def upcoming_appointment(session: orm.Session, phone: str, now: datetime) -> App
     return session.scalars(_upcoming(phone, now).limit(1)).first()
 
 
+def upcoming_appointments(session: orm.Session, phone: str, now: datetime) -> list[Appointment]:
+    """Every appointment ``phone`` holds in a slot starting after ``now``, soonest first."""
+    return list(session.scalars(_upcoming(phone, now)))
+
+
 def _upcoming(phone: str, now: datetime) -> sa.Select[Appointment]:
     return (
         sa.select(Appointment)
@@ -171,15 +176,24 @@ def book(
     now: datetime,
     source: BookingSource,
     call: Call | None = None,
+    visitor_name: str | None = None,
+    note: str | None = None,
 ) -> Appointment:
     """Book the slot under a fresh code and link ``call`` to the appointment.
 
     Raises :class:`SlotTaken` when the slot has an active appointment, whether it was there
     before or a concurrent booking won the race; the session stays usable and the caller's
-    previous appointment stays booked. When the booking succeeds, the phone's previous
-    upcoming appointment is cancelled in the same transaction: the booking moves.
-    Raises ``ValueError`` when the slot does not exist or has already started.
+    previous appointment stays booked. Raises ``ValueError`` when the slot does not exist
+    or has already started.
+
+    The phone menu keeps one upcoming appointment per number: a booking by phone moves the
+    number's previous upcoming appointment (cancels it in the same transaction), under a
+    lock on the number (:func:`_lock_phone`), so two confirmations at once cannot both
+    keep theirs. Staff bookings never cancel anything: staff choose to :func:`move` an
+    appointment or book one more for another visitor of the same phone.
     """
+    if phone is not None:
+        _lock_phone(session, phone)
     slot = _lock_slot(session, slot_id)
     if slot is None:
         raise ValueError(f"no slot {slot_id}")
@@ -195,6 +209,8 @@ def book(
             status=AppointmentStatus.BOOKED,
             source=source,
             created_at=now,
+            visitor_name=visitor_name,
+            note=note,
         )
         try:
             with session.begin_nested():
@@ -205,13 +221,60 @@ def book(
             if _slot_is_taken(session, slot_id):
                 raise SlotTaken(slot_id) from None
             continue
-        if phone is not None:
+        if phone is not None and source is BookingSource.PHONE:
             _cancel_upcoming(session, phone, now, keep=appointment)
         if call is not None:
             call.appointments.append(appointment)
         session.flush()
         return appointment
     raise RuntimeError("no free booking code after several draws")
+
+
+def move(session: orm.Session, appointment: Appointment, slot_id: int, now: datetime) -> None:
+    """Move a booked appointment to another free slot; it keeps its code, name and calls.
+
+    Raises :class:`SlotTaken` when the slot has an active appointment and ``ValueError``
+    when the slot does not exist or has begun, or the appointment is not booked and upcoming.
+    """
+    if appointment.status is not AppointmentStatus.BOOKED:
+        raise ValueError(f"appointment {appointment.code} is {appointment.status}")
+    if appointment.slot.starts_at <= now:
+        raise ValueError(f"appointment {appointment.code} has begun")
+    slot = _lock_slot(session, slot_id)
+    if slot is None:
+        raise ValueError(f"no slot {slot_id}")
+    if slot.starts_at <= now:
+        raise ValueError(f"slot {slot_id} has already started")
+    if _slot_is_taken(session, slot_id):
+        raise SlotTaken(slot_id)
+    appointment.slot = slot
+    appointment.reminder_sent_at = None  # the reminder named the old time
+    try:
+        with session.begin_nested():
+            session.flush()
+    except sa.exc.IntegrityError:
+        raise SlotTaken(slot_id) from None
+
+
+def _lock_phone(session: orm.Session, phone: str) -> None:
+    """Hold the number's lock until the transaction ends: bookings of one number queue.
+
+    PostgreSQL: a transaction-level advisory lock keyed by the number, so a second
+    confirmation from the number waits here for the first transaction to end and then sees
+    its appointment. SQLite: the database's single write lock, taken now (a no-op UPDATE)
+    and held until the end, does the same for every writer.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        key = sa.func.hashtextextended("appointment-phone:" + phone, 0)
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+    elif dialect == "sqlite":
+        session.execute(
+            sa.update(Appointment)
+            .where(Appointment.phone == phone, sa.false())
+            .values(phone=Appointment.phone)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _lock_slot(session: orm.Session, slot_id: int) -> Slot | None:
@@ -247,6 +310,7 @@ def _random_code(length: int) -> str:
 
 def set_contact(session: orm.Session, appointment: Appointment, phone: str, now: datetime) -> None:
     """Set the contact typed on the keypad; the phone's other upcoming booking is cancelled."""
+    _lock_phone(session, phone)
     appointment.phone = phone
     _cancel_upcoming(session, phone, now, keep=appointment)
     session.flush()
@@ -259,10 +323,16 @@ def _cancel_upcoming(session: orm.Session, phone: str, now: datetime, *, keep: A
         cancel(session, other, now)
 
 
-def cancel(session: orm.Session, appointment: Appointment, now: datetime) -> None:
+NOTE_MAX_LENGTH = 500
+
+
+def cancel(
+    session: orm.Session, appointment: Appointment, now: datetime, reason: str | None = None
+) -> None:
     """Cancel a booked appointment and free its slot; cancelling it again changes nothing.
 
-    Raises ``ValueError`` for a visit already marked attended or missed.
+    Staff give a ``reason``; it is added to the appointment's note. Raises ``ValueError``
+    for a visit already marked attended or missed.
     """
     if appointment.status == AppointmentStatus.CANCELLED:
         return
@@ -270,6 +340,9 @@ def cancel(session: orm.Session, appointment: Appointment, now: datetime) -> Non
         raise ValueError(f"appointment {appointment.code} is {appointment.status}")
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancelled_at = now
+    if reason:
+        note = "; ".join(filter(None, (appointment.note, f"отменена: {reason}")))
+        appointment.note = note[:NOTE_MAX_LENGTH]
     session.flush()
 
 

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 ForgetAtTwilio = Callable[[str], str | None]
 
 #: What anonymising sets each record's personal fields to.
-APPOINTMENT_FIELDS: dict[str, Any] = {"phone": None}
+APPOINTMENT_FIELDS: dict[str, Any] = {"phone": None, "visitor_name": None, "note": None}
 CALLBACK_FIELDS: dict[str, Any] = {"phone": None}
 ATTEMPT_FIELDS: dict[str, Any] = {"note": ""}
 APPEAL_FIELDS: dict[str, Any] = {"phone": None, "name": None, "address": None, "transcript": None}

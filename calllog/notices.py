@@ -29,6 +29,14 @@ def booking_confirmation(code: str, starts_at: datetime, expert: str, place: str
     )
 
 
+def booking_cancelled(code: str, starts_at: datetime, reason: str) -> str:
+    return sentences(
+        f"Ваша запись на личный приём {when_text(starts_at)} (код {code}) отменена",
+        reason,
+        "Записаться снова можно по телефону приёмной",
+    )
+
+
 def appeal_confirmation(number: str) -> str:
     return (
         f"Ваше обращение зарегистрировано, номер {number}. "

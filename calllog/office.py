@@ -14,6 +14,7 @@ from calllog.calendar import ProductionCalendar
 from calllog.hours import OfficeHours
 from calllog.lines import Line, line_for, parse_lines
 from calllog.phones import parse_caller
+from calllog.schedule import LocalRules
 from clock import Clock
 from settings import ConfigError
 
@@ -71,6 +72,10 @@ class Office:
 
     def line(self, number: str) -> Line | None:
         return line_for(self.lines, number)
+
+    def schedule_rules(self) -> LocalRules:
+        """The local hours and calendar every reception session keeps to (§12)."""
+        return LocalRules(self.clock.tz, self.hours.calendar)
 
     def topic_name(self, code: str) -> str:
         return dict(self.topics).get(code, code)

@@ -236,6 +236,8 @@ def to_json(data: PersonalData, tz: tzinfo, now: datetime) -> dict[str, Any]:
                 "expert": appointment.slot.session.expert,
                 "place": appointment.slot.session.place,
                 "phone": appointment.phone,
+                "visitor_name": appointment.visitor_name,
+                "note": appointment.note,
                 "status": appointment.status.value,
                 "source": appointment.source.value,
                 "created_at": iso(appointment.created_at),

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from calllog import migrate, schedule, tokens
+from calllog import audit, migrate, schedule, tokens
 from calllog.office import get_office
 from calllog.staff import create_user, find_user
 from cli import periodic
+from cli.appeals import appeals_cli, cli_actor
 from cli.personal_data import personal_data_cli
 from cli.recordings import recordings_cli, retention_cli
 from cli.reminders import reminders_cli
@@ -56,6 +57,9 @@ def create_token(name: str, role: str, days: int | None) -> None:
     now = get_office().now()
     expires = now + timedelta(days=days) if days else None
     _, secret = tokens.create_token(session, name, StaffRole(role), now, expires)
+    audit.record(
+        session, cli_actor(), "cli", f"api_token:{name}", now, f"create-token, role {role}"
+    )
     session.commit()
     click.echo(f"API token {name!r} ({role}); keep it secret, it is shown only once:", err=True)
     click.echo(secret)
@@ -67,6 +71,14 @@ def revoke_token(name: str) -> None:
     """Revoke every API token called NAME."""
     session = get_session()
     count = tokens.revoke_token(session, name, get_office().now())
+    audit.record(
+        session,
+        cli_actor(),
+        "cli",
+        f"api_token:{name}",
+        get_office().now(),
+        f"revoke-token: {count}",
+    )
     session.commit()
     click.echo(f"revoked {count} token(s)")
 
@@ -82,6 +94,14 @@ def add_user(login: str, role: str, password: str) -> None:
         create_user(session, login, password, StaffRole(role), get_office().now())
     except ValueError as error:
         raise click.ClickException(str(error)) from None
+    audit.record(
+        session,
+        cli_actor(),
+        "cli",
+        f"staff_user:{login}",
+        get_office().now(),
+        f"add-user, role {role}",
+    )
     session.commit()
     click.echo(f"staff account {login!r} ({role}) created")
 
@@ -238,6 +258,7 @@ def init_app(app: Flask) -> None:
         recordings_cli,
         retention_cli,
         personal_data_cli,
+        appeals_cli,
     )
     for group in groups:
         app.cli.add_command(group)

@@ -58,6 +58,9 @@ def appeal_json(appeal: Appeal, tz: tzinfo) -> dict[str, Any]:
         "created_at": iso(appeal.created_at, tz),
         "answer_due": appeal.answer_due.isoformat(),
         "register_due": appeal.register_due.isoformat(),
+        "registered_at": iso(appeal.registered_at, tz) if appeal.registered_at else None,
+        "registered_by": appeal.registered_by,
+        "anonymous": appeal.anonymous,
         "recordings": [
             {
                 "sid": recording.sid,

@@ -58,13 +58,19 @@ def start_call(session, now: datetime, caller: str = MOBILE) -> Call:
     return calls.start_call(session, call_facts(params), LINE, now)[0]
 
 
-def make_appeal(app, now=OPEN_TIME, topic="housing", phone=MOBILE, recording=False):
+def make_appeal(app, now=OPEN_TIME, topic="housing", phone=MOBILE, recording=False, card=True):
+    """A phone appeal; with ``card``, registered by staff with the applicant's name and
+    address (written straight into the record, without a history row)."""
     with app.app_context():
         session = db.get_session()
         call = start_call(session, now, phone)
         appeal = appeals.create_appeal(
             session, topic=topic, channel=AppealChannel.PHONE, phone=phone, now=now, call=call
         )
+        if card:
+            appeal.name, appeal.address = "Петров Пётр", "г. Пермь, ул. Ленина, 1"
+            appeal.transcript = "Просит отремонтировать крышу."
+            appeal.registered_at, appeal.registered_by = now, "staff:oper"
         if recording:
             params = {"RecordingSid": "RE" + "a" * 32, "RecordingDuration": "42"}
             recordings.attach(
@@ -142,7 +148,7 @@ def test_an_operator_cannot_create_sessions_a_supervisor_and_an_admin_can(client
 
 
 def test_an_appeal_answers_every_field(app, client, operator):
-    number, sid = make_appeal(app, recording=True)
+    number, sid = make_appeal(app, recording=True, card=False)
 
     reply = client.get(f"/api/appeals/{number}", headers=operator)
 
@@ -156,6 +162,9 @@ def test_an_appeal_answers_every_field(app, client, operator):
         "created_at": "2026-12-02T11:00:00+05:00",
         "answer_due": "2027-01-01",
         "register_due": "2026-12-05",
+        "registered_at": None,
+        "registered_by": None,
+        "anonymous": False,
         "recordings": [
             {"sid": "RE" + "a" * 32, "kind": "message", "duration_s": 42, "state": "pending"}
         ],
@@ -229,7 +238,11 @@ def test_overdue_means_past_the_answer_date_and_still_unanswered(app, client, op
     answered, _ = make_appeal(app, now=OPEN_TIME - timedelta(days=31))
     due_today, _ = make_appeal(app, now=OPEN_TIME - timedelta(days=30))
     make_appeal(app)
-    client.patch(f"/api/appeals/{answered}", json={"status": "explained"}, headers=operator)
+    for status in ("in_review", "explained"):
+        body = {"status": status, "note": "дан ответ"}
+        assert (
+            client.patch(f"/api/appeals/{answered}", json=body, headers=operator).status_code == 200
+        )
 
     reply = client.get("/api/appeals?overdue=1", headers=operator).get_json()
 
@@ -243,7 +256,7 @@ def test_an_appeal_goes_through_its_statuses_with_history(app, client, clock, au
     number, _ = make_appeal(app)
     anna = auth(StaffRole.OPERATOR, "operator-anna")
 
-    steps = [("in_review", "взято в работу"), ("explained", "дан ответ"), ("closed", "")]
+    steps = [("in_review", "взято в работу"), ("explained", "дан ответ"), ("closed", "отправлено")]
     for status, note in steps:
         clock.advance(hours=1)
         reply = client.patch(
@@ -266,7 +279,12 @@ def test_an_appeal_goes_through_its_statuses_with_history(app, client, clock, au
             "note": "дан ответ",
             "by": "operator-anna",
         },
-        {"at": "2026-12-02T14:00:00+05:00", "status": "closed", "note": "", "by": "operator-anna"},
+        {
+            "at": "2026-12-02T14:00:00+05:00",
+            "status": "closed",
+            "note": "отправлено",
+            "by": "operator-anna",
+        },
     ]
 
 
@@ -277,14 +295,17 @@ def test_an_appeal_goes_through_its_statuses_with_history(app, client, clock, au
         ([], "registered"),
         (["in_review"], "in_review"),
         (["in_review"], "registered"),
-        (["forwarded"], "explained"),
-        (["practical_help", "closed"], "in_review"),
+        ([], "explained"),
+        ([], "forwarded"),
+        (["in_review", "forwarded"], "explained"),
+        (["in_review", "practical_help", "closed"], "in_review"),
     ],
 )
 def test_a_transition_not_allowed_is_a_409(app, client, operator, path, refused):
     number, _ = make_appeal(app)
     for status in path:
-        reply = client.patch(f"/api/appeals/{number}", json={"status": status}, headers=operator)
+        body = {"status": status, "note": "сделано"}
+        reply = client.patch(f"/api/appeals/{number}", json=body, headers=operator)
         assert reply.status_code == 200
 
     reply = client.patch(f"/api/appeals/{number}", json={"status": refused}, headers=operator)
@@ -295,12 +316,36 @@ def test_a_transition_not_allowed_is_a_409(app, client, operator, path, refused)
     assert len(after["history"]) == 1 + len(path)
 
 
-@pytest.mark.parametrize("status", ["forwarded", "practical_help", "explained", "in_review"])
-def test_a_registered_appeal_can_be_answered_or_forwarded_at_once(app, client, operator, status):
-    number, _ = make_appeal(app)
-    reply = client.patch(f"/api/appeals/{number}", json={"status": status}, headers=operator)
+@pytest.mark.parametrize("status", ["forwarded", "practical_help", "explained"])
+def test_an_answer_needs_the_card_filled_or_the_anonymous_flag(app, client, operator, status):
+    """Defect 3 (§12), through the API: the same rule as the appeal's page."""
+    number, _ = make_appeal(app, card=False)
+    url = f"/api/appeals/{number}"
+    unregistered = client.patch(url, json={"status": "in_review"}, headers=operator)
+    assert unregistered.status_code == 409
+    assert "not registered" in unregistered.get_json()["error"]
+    with app.app_context():
+        session = db.get_session()
+        appeal = appeals.find_appeal(session, number)
+        appeals.complete_card(session, appeal, OPEN_TIME, "staff:oper", transcript="Крыша течёт")
+        session.commit()
+    assert client.patch(url, json={"status": "in_review"}, headers=operator).status_code == 200
+
+    empty = client.patch(url, json={"status": status, "note": "ответ"}, headers=operator)
+    assert empty.status_code == 409
+    assert "name and address" in empty.get_json()["error"]
+    with app.app_context():
+        session = db.get_session()
+        appeal = appeals.find_appeal(session, number)
+        appeals.complete_card(session, appeal, OPEN_TIME, "staff:oper", anonymous=True)
+        session.commit()
+    noteless = client.patch(url, json={"status": status}, headers=operator)
+    assert noteless.status_code == 409
+    reply = client.patch(url, json={"status": status, "note": "ответ"}, headers=operator)
     assert reply.status_code == 200
     assert reply.get_json()["status"] == status
+    assert reply.get_json()["anonymous"] is True
+    assert reply.get_json()["registered_at"] == "2026-12-02T11:00:00+05:00"
 
 
 @pytest.mark.parametrize(
@@ -351,7 +396,12 @@ def test_no_extension_after_the_deadline_or_once_forwarded(app, client, operator
     assert reply.status_code == 409
 
     forwarded, _ = make_appeal(app)
-    client.patch(f"/api/appeals/{forwarded}", json={"status": "forwarded"}, headers=operator)
+    for status in ("in_review", "forwarded"):
+        body = {"status": status, "note": "направлено"}
+        assert (
+            client.patch(f"/api/appeals/{forwarded}", json=body, headers=operator).status_code
+            == 200
+        )
     reply = client.patch(
         f"/api/appeals/{forwarded}", json={"extend": True, "note": "x"}, headers=operator
     )
@@ -415,6 +465,13 @@ def test_session_times_in_utc_are_answered_in_the_office_offset(client, supervis
         {"ends_at": "2026-12-08T10:00:00+05:00"},
         {"slot_minutes": 240},
         {"slot_minutes": 2},
+        {"slot_minutes": 5},
+        {"slot_minutes": 7},
+        {"slot_minutes": 61},
+        {"starts_at": "2026-12-08T01:00:00+05:00", "ends_at": "2026-12-08T05:00:00+05:00"},
+        {"ends_at": "2026-12-08T21:20:00+05:00"},
+        {"starts_at": "2026-12-13T10:00:00+05:00", "ends_at": "2026-12-13T13:00:00+05:00"},
+        {"non_working_day": "yes"},
         {"slot_minutes": "20"},
         {"slot_minutes": True},
         {"expert": ""},
@@ -431,6 +488,58 @@ def test_a_bad_session_is_a_400_and_creates_nothing(app, client, supervisor, cha
     assert set(reply.get_json()) == {"error"}
     with app.app_context():
         assert db.get_session().scalar(sa.select(sa.func.count(ReceptionSession.id))) == 0
+
+
+def test_an_overlapping_session_of_the_same_expert_is_a_409(app, client, supervisor):
+    """Defect 2 (§12), through the API: the same rule as the schedule page."""
+    assert client.post("/api/sessions", json=SESSION_BODY, headers=supervisor).status_code == 201
+    inside = SESSION_BODY | {
+        "starts_at": "2026-12-08T11:00:00+05:00",
+        "ends_at": "2026-12-08T12:00:00+05:00",
+    }
+
+    reply = client.post("/api/sessions", json=inside, headers=supervisor)
+
+    assert reply.status_code == 409
+    assert "another session" in reply.get_json()["error"]
+    other_expert = inside | {"expert": "Иванова Мария Петровна"}
+    assert client.post("/api/sessions", json=other_expert, headers=supervisor).status_code == 201
+    with app.app_context():
+        assert db.get_session().scalar(sa.select(sa.func.count(ReceptionSession.id))) == 2
+
+
+def test_a_session_on_a_non_working_day_needs_the_flag(client, supervisor):
+    sunday = SESSION_BODY | {
+        "starts_at": "2026-12-13T10:00:00+05:00",
+        "ends_at": "2026-12-13T13:00:00+05:00",
+    }
+    reply = client.post(
+        "/api/sessions", json=sunday | {"non_working_day": True}, headers=supervisor
+    )
+    assert reply.status_code == 201
+
+
+def test_the_database_refuses_overlapping_sessions_on_postgresql(app, database_url):
+    """The exclusion constraint holds even for a writer that skips the service (§12)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the exclusion constraint is PostgreSQL's; SQLite relies on the service")
+    start = datetime(2026, 12, 8, 10, tzinfo=PERM)
+    with app.app_context():
+        session = db.get_session()
+        for offset in (0, 1):
+            session.add(
+                ReceptionSession(
+                    expert="Одна и та же",
+                    title="юрист",
+                    place="кабинет 3",
+                    starts_at=start + timedelta(hours=offset),
+                    ends_at=start + timedelta(hours=offset + 3),
+                    slot_minutes=20,
+                )
+            )
+        with pytest.raises(sa.exc.IntegrityError, match="ex_reception_session_expert_overlap"):
+            session.flush()
+        session.rollback()
 
 
 # --- appointments ---------------------------------------------------------------------

@@ -89,8 +89,11 @@ def failed_statements(workers: sa.Engine) -> list[str]:
     return failed
 
 
-def confirm_all_at_once(engine: sa.Engine, slot_for_caller: list[int]) -> list[str | Exception]:
-    """Each caller books its slot in its own transaction, all released together.
+def confirm_all_at_once(
+    engine: sa.Engine, slot_for_caller: list[int], phone: str | None = None
+) -> list[str | Exception]:
+    """Each caller books its slot in its own transaction, all released together; every
+    caller from a number of its own, or all from ``phone``.
 
     Returns, per caller, the booking code it got or the exception it met.
     """
@@ -105,7 +108,7 @@ def confirm_all_at_once(engine: sa.Engine, slot_for_caller: list[int]) -> list[s
                 appointment = booking.book(
                     session,
                     slot_id=slot_for_caller[n],
-                    phone=f"+7902555{n:04d}",
+                    phone=phone or f"+7902555{n:04d}",
                     now=NOW,
                     source=BookingSource.PHONE,
                 )
@@ -154,3 +157,12 @@ def test_different_slots_confirmed_at_once_are_all_booked(workers, slot_ids):
     assert [r for r in results if not isinstance(r, str)] == []
     assert len(set(results)) == CALLERS
     assert sorted(active_codes(workers, slot_ids)) == sorted(results)
+
+
+def test_one_number_confirming_different_slots_at_once_keeps_one_appointment(workers, slot_ids):
+    """Defect 4 (§12): the phone menu's one upcoming appointment per number holds in the
+    database: the confirmations queue on the number's lock, each moving the one before."""
+    results = confirm_all_at_once(workers, slot_ids[:CALLERS], phone="+79025550000")
+
+    assert [r for r in results if not isinstance(r, str)] == []
+    assert len(active_codes(workers, slot_ids)) == 1

@@ -463,3 +463,34 @@ def test_the_demo_account_signs_in(
     with records() as session:
         demo = session.scalars(sa.select(StaffUser).where(StaffUser.login == "demo")).one()
         assert password_matches(demo, "demo-password")
+
+
+def test_the_appeal_path_is_the_same_on_the_command_line(runner, records, clock) -> None:
+    """``appeals status`` keeps to the one appeal path and its preconditions (§12)."""
+    from calllog import appeals as service
+    from models import AppealChannel, AppealStatus, AuditEntry
+
+    with records() as session:
+        appeal = service.create_appeal(
+            session, topic="housing", channel=AppealChannel.PHONE, phone=MOBILE, now=clock.now()
+        )
+        session.commit()
+        number = appeal.number
+
+    refused = runner.invoke(args=["appeals", "status", number, "explained", "--note", "ответ"])
+    assert refused.exit_code == 1
+    assert "cannot go from registered to explained" in refused.output
+    unregistered = runner.invoke(args=["appeals", "status", number, "in_review"])
+    assert "not registered" in unregistered.output
+
+    with records() as session:
+        appeal = service.find_appeal(session, number)
+        service.complete_card(session, appeal, clock.now(), "staff:anna", transcript="Крыша.")
+        session.commit()
+    result = invoke(runner, "appeals", "status", number, "in_review", "--note", "взято")
+
+    assert "registered -> in_review" in output_of(result)
+    saved = records().scalar(sa.select(Appeal).where(Appeal.number == number))
+    assert saved.status is AppealStatus.IN_REVIEW
+    entry = records().scalar(sa.select(AuditEntry).where(AuditEntry.subject == f"appeal:{number}"))
+    assert entry.actor.startswith("cli:")

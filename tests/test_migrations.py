@@ -91,3 +91,25 @@ def test_a_fresh_database_goes_down_and_up_again(tmp_path: Path) -> None:
         assert diff == [], pprint.pformat(diff)
     finally:
         engine.dispose()
+
+
+def test_the_schedule_migration_reports_overlapping_sessions(tmp_path: Path, caplog) -> None:
+    """Sessions of one expert that overlap before the upgrade are named (by id and time)."""
+    engine = db.create_engine(f"sqlite:///{tmp_path / 'overlaps.sqlite3'}")
+    insert = sa.text(
+        "INSERT INTO reception_session (expert, title, place, outreach, starts_at, ends_at,"
+        " slot_minutes) VALUES ('Иванова', 'юрист', 'кабинет 3', 0, :start, :end, 20)"
+    )
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "b7d41c2e9f05")
+            for start, end in (("05:00", "08:00"), ("06:00", "07:00"), ("08:00", "09:00")):
+                times = {"start": f"2026-12-08 {start}:00", "end": f"2026-12-08 {end}:00"}
+                connection.execute(insert, times)
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+    assert "sessions 1 (2026-12-08 05:00:00–2026-12-08 08:00:00) and 2" in caplog.text
+    assert "and 3" not in caplog.text

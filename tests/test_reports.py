@@ -151,8 +151,8 @@ def test_the_report_page_shows_the_figures_and_charts(client, period, sign_in):
     assert "<strong>5 звонков</strong>\n  от <strong>2 абонентов</strong>" in page
     assert "<strong>10 обращений</strong>" in page
     assert "<strong>4</strong>" in page
-    assert "(<strong>40%</strong>)" in page
-    assert "жилищно-коммунальное хозяйство 50%" in page
+    assert "(<strong>40,0\u00a0%</strong>)" in page  # Russian: a comma, a space before %
+    assert "жилищно-коммунальное хозяйство 50,0\u00a0%" in page
     assert page.count('<svg class="chart"') == 3
     assert "Звонки по дням и линиям" in page
 

@@ -180,13 +180,42 @@ def test_an_operator_marks_a_visit_attended_or_missed_and_can_correct_it(
 def test_a_cancelled_booking_frees_its_slot(client, form_post, operator, schedule, book, records):
     appointment = book(schedule(local(2, 14), 20)[0])
 
-    reply = form_post(f"/appointments/{appointment.id}/status", {"status": "cancelled"})
+    reply = form_post(
+        f"/appointments/{appointment.id}/status", {"status": "cancelled", "note": "эксперт заболел"}
+    )
 
     assert load(records, appointment.id).status is AppointmentStatus.CANCELLED
     html = page(client, reply.location)
     assert "отменено" in " ".join(flashes(html))
     assert f'<td class="code">{appointment.code}</td>' not in html
     assert "свободно" in html
+
+
+def test_a_cancellation_needs_a_reason_which_the_mobile_gets_by_sms(
+    app, client, form_post, operator, schedule, book, records, fake_twilio
+):
+    app.config["SMS_FROM"] = "Priemnaya"
+    appointment = book(schedule(local(3, 10), 20)[0])
+
+    refused = form_post(f"/appointments/{appointment.id}/status", {"status": "cancelled"})
+    assert "напишите причину отмены" in " ".join(flashes(page(client, refused.location)))
+    assert load(records, appointment.id).status is AppointmentStatus.BOOKED
+
+    form_post(
+        f"/appointments/{appointment.id}/status", {"status": "cancelled", "note": "эксперт заболел"}
+    )
+
+    cancelled = load(records, appointment.id)
+    assert cancelled.status is AppointmentStatus.CANCELLED
+    assert cancelled.note == "отменена: эксперт заболел"
+    [sent] = fake_twilio.sent("POST", "/Messages.json")
+    assert sent.data["To"] == MOBILE
+    assert sent.data["Body"] == (
+        f"Ваша запись на личный приём 3 декабря в 10:00 (код {appointment.code}) отменена. "
+        "эксперт заболел. Записаться снова можно по телефону приёмной."
+    )
+    details = records().scalars(sa.select(AuditEntry.detail)).all()
+    assert not any("заболел" in detail for detail in details)
 
 
 def test_a_visit_on_a_later_day_cannot_be_marked_yet_but_can_be_cancelled(
@@ -201,7 +230,9 @@ def test_a_visit_on_a_later_day_cannot_be_marked_yet_but_can_be_cancelled(
 
     assert "в день приёма" in " ".join(flashes(page(client, reply.location)))
     assert load(records, appointment.id).status is AppointmentStatus.BOOKED
-    form_post(f"/appointments/{appointment.id}/status", {"status": "cancelled"})
+    form_post(
+        f"/appointments/{appointment.id}/status", {"status": "cancelled", "note": "эксперт заболел"}
+    )
     assert load(records, appointment.id).status is AppointmentStatus.CANCELLED
 
 
@@ -212,9 +243,9 @@ def test_a_marked_visit_cannot_be_cancelled_nor_a_cancelled_one_marked(
     came = book(slots[0], at=local(1, 9))
     gone = book(slots[1], phone=OTHER, at=local(1, 9))
     form_post(f"/appointments/{came.id}/status", {"status": "attended"})
-    form_post(f"/appointments/{gone.id}/status", {"status": "cancelled"})
+    form_post(f"/appointments/{gone.id}/status", {"status": "cancelled", "note": "эксперт заболел"})
 
-    form_post(f"/appointments/{came.id}/status", {"status": "cancelled"})
+    form_post(f"/appointments/{came.id}/status", {"status": "cancelled", "note": "эксперт заболел"})
     form_post(f"/appointments/{gone.id}/status", {"status": "no_show"})
 
     assert load(records, came.id).status is AppointmentStatus.ATTENDED
@@ -248,9 +279,11 @@ def test_staff_book_a_free_slot_for_a_walk_in(client, form_post, operator, sched
     )
     html = page(client, reply.location)
     assert f"Записан 8 (912) 456-78-90, код записи {appointment.code}." in flashes(html)
-    assert "записал сотрудник: пришёл без записи" in html
+    assert "пришёл без записи" in html
+    assert appointment.note == "пришёл без записи"
     entry = records().scalar(sa.select(AuditEntry).where(AuditEntry.action == "book"))
     assert (entry.actor, entry.subject) == ("staff:operator", f"appointment:{appointment.code}")
+    assert "пришёл" not in entry.detail  # the note is personal data: not in the audit log
 
 
 def test_a_perm_number_without_its_area_code_is_accepted(
@@ -311,19 +344,106 @@ def test_booking_an_unknown_slot_is_a_404(client, form_post, operator):
         assert reply.status_code == 404
 
 
-def test_a_staff_booking_moves_the_numbers_upcoming_appointment(
+def test_booking_a_phone_with_an_appointment_cancels_nothing_and_asks(
+    client, form_post, operator, schedule, book, records
+):
+    """Defect 1 (§12): the phone's earlier appointment stays; staff are asked what to do."""
+    slots = schedule(local(8, 10), 60)
+    earlier = form_post(
+        "/appointments/book",
+        {"slot_id": slots[1], "phone": "+7 (342) 244-55-66", "note": "с дочерью"},
+    )
+    assert earlier.status_code == 302
+    first = records().scalar(sa.select(Appointment))
+
+    reply = form_post("/appointments/book", {"slot_id": slots[2], "phone": "+7 (342) 244-55-66"})
+
+    assert reply.status_code == 200
+    html = reply.get_data(as_text=True)
+    assert "уже есть запись" in html
+    assert first.code in html
+    assert "Перенести эту запись на 10:40" in html
+    assert "Записать ещё одного посетителя на 10:40" in html
+    after = records().scalars(sa.select(Appointment)).all()
+    assert [(a.id, a.status, a.note) for a in after] == [
+        (first.id, AppointmentStatus.BOOKED, "с дочерью")
+    ]
+
+
+def test_the_phones_appointment_moved_here_keeps_its_code(
     client, form_post, operator, schedule, book, records
 ):
     slots = schedule(local(3, 10), 60)
     earlier = book(slots[0])
 
-    reply = form_post("/appointments/book", {"slot_id": slots[2], "phone": "+7 902 471-22-33"})
-
-    assert load(records, earlier.id).status is AppointmentStatus.CANCELLED
-    assert "Прежняя запись этого номера на 03.12.2026 10:00 отменена." in " ".join(
-        flashes(page(client, reply.location))
+    reply = form_post(
+        "/appointments/book",
+        {"slot_id": slots[2], "phone": "+7 902 471-22-33", "choice": "move", "move_id": earlier.id},
     )
+
+    moved = load(records, earlier.id)
+    assert (moved.slot_id, moved.code, moved.status) == (
+        slots[2],
+        earlier.code,
+        AppointmentStatus.BOOKED,
+    )
+    assert records().scalar(sa.select(sa.func.count(Appointment.id))) == 1
+    message = f"Запись {earlier.code} перенесена с 03.12.2026 10:00 на 03.12.2026 10:40."
+    assert message in flashes(page(client, reply.location))
+    entry = records().scalar(sa.select(AuditEntry).where(AuditEntry.action == "move"))
+    assert entry.subject == f"appointment:{earlier.code}"
+
+
+def test_another_visitor_of_the_same_phone_is_booked_under_their_name(
+    client, form_post, operator, schedule, book, records
+):
+    slots = schedule(local(3, 10), 60)
+    earlier = book(slots[0])
+    data = {"slot_id": slots[1], "phone": "+7 902 471-22-33", "choice": "another"}
+
+    nameless = form_post("/appointments/book", data)
+    assert nameless.status_code == 400
+    assert "Укажите имя посетителя" in nameless.get_data(as_text=True)
+
+    reply = form_post("/appointments/book", data | {"visitor_name": "Петрова Анна"})
+
+    assert reply.status_code == 302
+    rows = records().scalars(sa.select(Appointment).order_by(Appointment.id)).all()
+    assert [(a.id == earlier.id, a.status, a.visitor_name) for a in rows] == [
+        (True, AppointmentStatus.BOOKED, None),
+        (False, AppointmentStatus.BOOKED, "Петрова Анна"),
+    ]
+    assert "Петрова Анна" in page(client, reply.location)
+    details = records().scalars(sa.select(AuditEntry.detail)).all()
+    assert not any("Петрова" in detail for detail in details)
+
+
+def test_moving_another_numbers_appointment_is_refused(
+    client, form_post, operator, schedule, book, records
+):
+    slots = schedule(local(3, 10), 60)
+    stranger = book(slots[0], phone=OTHER)
+
+    reply = form_post(
+        "/appointments/book",
+        {"slot_id": slots[2], "phone": MOBILE, "choice": "move", "move_id": stranger.id},
+    )
+
+    assert "перенести нельзя" in " ".join(flashes(page(client, reply.location)))
+    assert load(records, stranger.id).slot_id == slots[0]
 
 
 def test_the_page_needs_a_signed_in_operator(client):
     assert client.get("/appointments").status_code == 302
+
+
+def test_a_booking_code_leads_to_its_day(client, operator, schedule, book):
+    appointment = book(schedule(local(8, 10), 20)[0])
+
+    reply = client.get(f"/appointments?code={appointment.code}")
+
+    assert reply.status_code == 302
+    assert reply.location == f"/appointments?date=2026-12-08#code-{appointment.code}"
+    assert f'id="code-{appointment.code}"' in page(client, reply.location)
+    missing = client.get("/appointments?code=000")
+    assert "Записи с кодом 000 нет." in " ".join(flashes(page(client, missing.location)))

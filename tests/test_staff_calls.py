@@ -575,3 +575,26 @@ def test_no_page_names_a_twilio_url(
         assert reply.status_code == 200
         assert b"api.twilio.com" not in reply.get_data()
         assert b"twilio.com" not in reply.get_data()
+
+
+def test_numbers_and_plurals_are_russian(app):
+    """Percentages and large numbers through Babel's Russian locale, plurals by one helper."""
+    from staff.web import counted, number, percent
+
+    assert percent(0.5714) == "57,1\u00a0%"
+    assert number(12345) == "12\u00a0345"
+    assert counted(1, "звонок", "звонка", "звонков") == "1 звонок"
+    assert counted(22, "звонок", "звонка", "звонков") == "22 звонка"
+    assert counted(11, "звонок", "звонка", "звонков") == "11 звонков"
+
+
+def test_todays_cards_lead_to_their_filtered_lists(client, sign_in, log_calls):
+    log_calls(3)
+    sign_in(StaffRole.OPERATOR)
+
+    page = client.get("/").get_data(as_text=True)
+
+    assert '<span class="figure">3</span> <a href="/calls">звонка</a>' in page
+    assert 'href="/calls?outcome=abandoned"' in page
+    assert 'href="/appeals?deadline=overdue"' in page
+    assert 'href="/callbacks"' in page

@@ -169,8 +169,13 @@ def test_an_office_session_without_the_checkbox_is_not_outreach(
         ({"start": ""}, "Укажите время начала."),
         ({"end": "09:00"}, "Время окончания должно быть позже начала."),
         ({"end": "10:00"}, "Время окончания должно быть позже начала."),
-        ({"slot_minutes": "240"}, "не дольше самого приёма"),
-        ({"slot_minutes": "2"}, "От 5 минут."),
+        ({"slot_minutes": "240"}, "От 10 до 60 минут."),
+        ({"slot_minutes": "5"}, "От 10 до 60 минут."),
+        ({"slot_minutes": "7"}, "От 10 до 60 минут."),
+        ({"end": "10:30", "slot_minutes": "45"}, "не может быть дольше самого приёма"),
+        ({"start": "01:00", "end": "05:00"}, "Приём проводится с 8:00 до 21:00."),
+        ({"start": "19:00", "end": "21:30"}, "Приём проводится с 8:00 до 21:00."),
+        ({"day": "2026-12-13"}, "нерабочий день"),
         ({"slot_minutes": "двадцать"}, "Not a valid integer value."),
         ({"day": "2026-12-01"}, "Начало приёма уже прошло"),
     ],
@@ -189,10 +194,53 @@ def test_the_rules_are_those_of_the_api(client, form_post, supervisor, records):
     """The form and ``POST /api/sessions`` refuse the same slot length, by the same rule."""
     from calllog.schedule import SessionError, check_times
 
-    with pytest.raises(SessionError, match="slot_minutes must fit"):
+    with pytest.raises(SessionError, match="slot_minutes must be 10 to 60"):
         check_times(local(8, 10), local(8, 11), 61)
     form_post("/schedule", FORM | {"end": "11:00", "slot_minutes": "61"})
     assert receptions(records) == []
+
+
+def test_a_session_on_a_non_working_day_needs_the_flag(client, form_post, supervisor, records):
+    sunday = FORM | {"day": "2026-12-13"}
+
+    assert form_post("/schedule", sunday).status_code == 400
+    reply = form_post("/schedule", sunday | {"non_working_day": "y"})
+
+    assert reply.status_code == 302
+    assert [r.starts_at for r in receptions(records)] == [local(13, 10)]
+
+
+def test_an_overlapping_session_of_the_same_expert_is_refused(
+    client, form_post, supervisor, schedule, records
+):
+    """Defect 2 (§12): a second 11:00–12:00 session inside her 10:00–13:00 one."""
+    schedule(local(8, 10), 180, expert=NEW_EXPERT)
+
+    reply = form_post("/schedule", FORM | {"start": "11:00", "end": "12:00"})
+
+    assert reply.status_code == 409
+    assert "У эксперта в это время уже есть приём: 08.12.2026 10:00–13:00." in reply.get_data(
+        as_text=True
+    )
+    assert len(receptions(records)) == 1
+    # Another expert at that time is no overlap; nor is the same expert right after.
+    assert form_post("/schedule", FORM | {"expert": EXPERT, "start": "11:00"}).status_code == 302
+    assert form_post("/schedule", FORM | {"start": "13:00", "end": "14:00"}).status_code == 302
+
+
+def test_an_edit_into_the_experts_other_session_is_refused(
+    client, form_post, supervisor, schedule, records
+):
+    schedule(local(8, 10), 60, expert=NEW_EXPERT)
+    other = session_of(records, schedule(local(8, 14), 60, expert=EXPERT)[0])
+
+    renamed = form_post(f"/schedule/{other.id}", FORM | {"start": "14:00", "end": "15:00"})
+    assert renamed.status_code == 302  # another time: the new expert is free then
+    moved = form_post(f"/schedule/{other.id}", FORM | {"start": "10:30", "end": "11:30"})
+
+    assert moved.status_code == 409
+    assert "уже есть приём" in moved.get_data(as_text=True)
+    assert records().get(ReceptionSession, other.id).starts_at == local(8, 14)
 
 
 # --- edit -----------------------------------------------------------------------------------
@@ -236,15 +284,42 @@ def test_an_unbooked_session_can_be_moved_and_its_slots_cut_anew(
     assert "Приём сохранён." in page(client, reply.location)
 
 
-def test_a_booked_session_keeps_its_times_and_says_so(
+def test_a_change_that_drops_booked_slots_is_refused_naming_them(
     client, form_post, supervisor, schedule, book, records
 ):
     slots = schedule(local(3, 10), 60)
-    book(slots[1])
+    booked = book(slots[1])  # 10:20
     reception = session_of(records, slots[0])
-    html = page(client, f"/schedule/{reception.id}")
-    assert 'name="start"' not in html
-    assert "изменить нельзя" in html
+    moved = {
+        "expert": NEW_EXPERT,
+        "title": "юрист",
+        "place": OUTREACH,
+        "day": "2026-12-09",
+        "start": "15:00",
+        "end": "16:00",
+        "slot_minutes": "30",
+    }
+
+    reply = form_post(f"/schedule/{reception.id}", moved)
+
+    assert reply.status_code == 409
+    html = reply.get_data(as_text=True)
+    assert f"03.12.2026 10:20, код {booked.code}" in html
+    assert "сначала перенесите" in html
+    (unchanged,) = receptions(records)
+    assert (unchanged.expert, unchanged.starts_at, unchanged.slot_minutes) == (
+        EXPERT,
+        local(3, 10),
+        20,
+    )
+
+
+def test_a_change_that_keeps_the_booked_slots_is_saved(
+    client, form_post, supervisor, schedule, book, records
+):
+    slots = schedule(local(3, 10), 60)
+    booked = book(slots[1])  # 10:20–10:40
+    reception = session_of(records, slots[0])
 
     reply = form_post(
         f"/schedule/{reception.id}",
@@ -253,27 +328,28 @@ def test_a_booked_session_keeps_its_times_and_says_so(
             "title": "юрист",
             "place": OUTREACH,
             "outreach": "y",
-            "day": "2026-12-09",
-            "start": "15:00",
-            "end": "16:00",
-            "slot_minutes": "30",
+            "day": "2026-12-03",
+            "start": "10:00",
+            "end": "11:20",
+            "slot_minutes": "20",
         },
     )
 
     assert reply.status_code == 302
     (edited,) = receptions(records)
-    assert (edited.expert, edited.title, edited.place, edited.outreach) == (
-        NEW_EXPERT,
-        "юрист",
-        OUTREACH,
-        True,
-    )
-    assert (edited.starts_at, edited.slot_minutes, len(edited.slots)) == (local(3, 10), 20, 3)
+    assert [slot.starts_at for slot in edited.slots] == [
+        local(3, 10),
+        local(3, 10, 20),
+        local(3, 10, 40),
+        local(3, 11),
+    ]
+    kept = records().get(Appointment, booked.id)
+    assert (kept.slot_id, kept.status.value) == (slots[1], "booked")
     entry = records().scalar(sa.select(AuditEntry).where(AuditEntry.action == "change"))
-    assert entry.detail == "edited expert,title,place,outreach"
+    assert entry.detail == "edited expert,title,place,outreach,times"
 
 
-def test_a_session_booked_once_and_cancelled_keeps_its_times_too(
+def test_cancelled_bookings_do_not_hold_a_session_in_place(
     client, form_post, supervisor, schedule, book, records
 ):
     slots = schedule(local(3, 10), 60)
@@ -283,7 +359,12 @@ def test_a_session_booked_once_and_cancelled_keeps_its_times_too(
         session.commit()
     reception = session_of(records, slots[0])
 
-    assert "изменить нельзя" in page(client, f"/schedule/{reception.id}")
+    reply = form_post(
+        f"/schedule/{reception.id}", FORM | {"day": "2026-12-03", "start": "14:00", "end": "15:00"}
+    )
+
+    assert reply.status_code == 302
+    assert records().get(Appointment, appointment.id) is None
 
 
 def test_a_bad_edit_changes_nothing(client, form_post, supervisor, schedule, records):

@@ -99,7 +99,9 @@ def audit_personal_data(response: Response) -> Response:
 
 @bp.errorhandler(HTTPException)
 def json_error(error: HTTPException) -> tuple[Response, int, dict[str, str]]:
-    headers = {"WWW-Authenticate": "Bearer"} if error.code == 401 else {}
+    headers = {name: value for name, value in error.get_headers() if name == "Allow"}
+    if error.code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return jsonify(error=error.description), error.code or 500, headers
 
 

@@ -110,6 +110,7 @@ PATHS: dict[str, Schema] = {
                         "ends_at": TIME,
                         "slot_minutes": INTEGER,
                         "outreach": {"type": "boolean"},
+                        "non_working_day": {"type": "boolean"},
                     },
                     "required": [
                         "expert",

@@ -140,6 +140,9 @@ SCHEMAS: dict[str, Schema] = {
         },
         created_at=TIME,
         register_due=DATE,
+        registered_at=NULLABLE_TIME,
+        registered_by=NULLABLE_STRING,
+        anonymous={"type": "boolean"},
         answer_due=DATE,
         recordings={
             "type": "array",

@@ -32,7 +32,9 @@ def _moment(body: dict[str, Any], name: str) -> datetime:
 @bp.post("/sessions")
 @require_role(StaffRole.SUPERVISOR)
 def create_session() -> tuple[Response, int]:
-    """Create a reception session and its slots; a session lies within one local day."""
+    """Create a reception session and its slots by the schedule's rules (§12): within
+    08:00–21:00 of one local day, slots of 10–60 minutes, on a non-working day only with
+    ``non_working_day: true``; an overlap with the expert's other session is a 409."""
     body = json_body()
     expert = text_field(body, "expert", max_length=schedule.EXPERT_MAX_LENGTH)
     title = text_field(body, "title", max_length=schedule.TITLE_MAX_LENGTH)
@@ -45,7 +47,11 @@ def create_session() -> tuple[Response, int]:
     outreach = body.get("outreach", False)
     if not isinstance(outreach, bool):
         abort(400, "outreach must be true or false")
-    tz = get_office().clock.tz
+    non_working_day = body.get("non_working_day", False)
+    if not isinstance(non_working_day, bool):
+        abort(400, "non_working_day must be true or false")
+    office = get_office()
+    tz = office.clock.tz
     session = get_session()
     try:
         reception = schedule.create_session(
@@ -57,8 +63,12 @@ def create_session() -> tuple[Response, int]:
             ends_at=ends_at,
             slot_minutes=slot_minutes,
             outreach=outreach,
-            tz=tz,
+            rules=office.schedule_rules(),
+            non_working_day=non_working_day,
         )
+    except schedule.SessionOverlap as error:
+        session.rollback()
+        abort(409, str(error))
     except ValueError as error:
         session.rollback()
         abort(400, str(error))

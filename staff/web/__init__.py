@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
@@ -108,8 +109,23 @@ def phone_format(value: str | None) -> str:
 
 
 def counted(n: int, one: str, few: str, many: str) -> str:
-    """``{{ n | plural("звонок", "звонка", "звонков") }}`` gives «5 звонков»."""
-    return f"{n} {plural(n, one, few, many)}"
+    """``{{ n | plural("звонок", "звонка", "звонков") }}`` gives «5 звонков», «1 234 звонка»."""
+    return f"{number(n)} {plural(n, one, few, many)}"
+
+
+def noun(n: int, one: str, few: str, many: str) -> str:
+    """``{{ n | noun("звонок", "звонка", "звонков") }}``: the word alone, for a figure beside it."""
+    return plural(n, one, few, many)
+
+
+def number(value: float) -> str:
+    """A number in Russian format: «1 234», «57,1»."""
+    return format_decimal(value, locale="ru")
+
+
+def percent(share: float) -> str:
+    """A share (0.571) as Russian write it: «57,1 %»."""
+    return format_percent(share, "#,##0.0\u00a0%", locale="ru")
 
 
 class RowIdConverter(IntegerConverter):
@@ -120,8 +136,9 @@ class RowIdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from staff.web import views  # noqa: F401  (registers the URL rules)
+    from staff.web import errors, views  # noqa: F401  (views registers the URL rules)
 
+    errors.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
     login_manager.login_message = "Войдите, чтобы продолжить."
@@ -129,5 +146,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["phone"] = phone_format
     app.jinja_env.filters["plural"] = counted
+    app.jinja_env.filters["noun"] = noun
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["percent"] = percent
     app.url_map.converters["id"] = RowIdConverter
     app.register_blueprint(bp)

@@ -15,8 +15,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import orm
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from calllog import appeals as service
 from calllog import transcripts
@@ -25,7 +25,6 @@ from calllog.office import get_office
 from db import get_session
 from models import (
     Appeal,
-    AppealChannel,
     AppealStatus,
     Call,
     RecordingState,
@@ -38,10 +37,6 @@ from staff.web.forms import StaffForm, options
 from staff.web.labels import APPEAL_STATUSES, RECORDING_KINDS
 
 NOTE_MAX = 400
-#: An answer or the closing of an appeal says what was done (the other changes may).
-NOTE_REQUIRED = frozenset(
-    {AppealStatus.PRACTICAL_HELP, AppealStatus.EXPLAINED, AppealStatus.CLOSED}
-)
 RECORDING_STATES = {
     RecordingState.PENDING: "запись ещё не скопирована",
     RecordingState.FAILED: "запись не удалось скопировать",
@@ -61,6 +56,7 @@ class CardForm(StaffForm):
     name = StringField("Фамилия, имя, отчество", validators=[Optional(), Length(max=200)])
     address = StringField("Почтовый адрес для ответа", validators=[Optional(), Length(max=300)])
     transcript = TextAreaField("Содержание обращения", validators=[Optional(), Length(max=10_000)])
+    anonymous = BooleanField("Анонимное, ответ не направляется")
 
     def __init__(self, *args: Any, current_topic: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,10 +74,6 @@ class StatusForm(StaffForm):
         validators=[DataRequired("Выберите новый статус.")],
     )
     note = TextAreaField("Примечание", validators=[Length(max=NOTE_MAX)])
-
-    def validate_note(self, field: TextAreaField) -> None:
-        if self.status.data in NOTE_REQUIRED and not (field.data or "").strip():
-            raise ValidationError("Напишите, что сделано: без примечания нельзя.")
 
 
 class ExtendForm(StaffForm):
@@ -157,7 +149,9 @@ def _card(
         allowed=allowed,
         can_extend=_can_extend(appeal, today),
         overdue=service.is_overdue(appeal, today),
-        card_missing=appeal.channel is AppealChannel.PHONE and not appeal.transcript,
+        card_missing=appeal.registered_at is None and appeal.status is not AppealStatus.CLOSED,
+        registration=service.registration(appeal, today),
+        card_filled=service.card_is_filled(appeal),
         forward_due=appeal.created_at.astimezone(office.clock.tz).date() + FORWARD_WITHIN,
         today=today,
         call_url=_call_url,
@@ -234,6 +228,7 @@ def appeal_card(number: str) -> Response | tuple[str, int]:
         name=form.name.data,
         address=form.address.data,
         transcript=form.transcript.data,
+        anonymous=form.anonymous.data,
     )
     if not changed:
         get_session().rollback()
@@ -258,13 +253,9 @@ def appeal_status(number: str) -> Response | tuple[str, int]:
         service.change_status(
             get_session(), appeal, after, form.note.data or "", get_office().now(), actor()
         )
-    except service.TransitionError:
+    except service.TransitionError as refusal:
         get_session().rollback()
-        flash(
-            f"Нельзя перевести обращение из «{APPEAL_STATUSES[before]}» "
-            f"в «{APPEAL_STATUSES[after]}».",
-            "error",
-        )
+        flash("Статус не изменён. " + refusal.ru, "error")
         return redirect(url_for("staff.appeal", number=number))
     commit_change(appeal, f"status: {before.value} -> {after.value}")
     flash(f"Статус изменён: {APPEAL_STATUSES[after]}.", "success")
@@ -284,21 +275,13 @@ def appeal_extend(number: str) -> Response | tuple[str, int]:
         service.extend_answer_due(
             get_session(), appeal, form.note.data or "", get_office().now(), actor()
         )
-    except service.TransitionError:
+    except service.TransitionError as refusal:
         get_session().rollback()
-        flash(_why_no_extension(appeal), "error")
+        flash(refusal.ru, "error")
         return redirect(url_for("staff.appeal", number=number))
     commit_change(appeal, f"answer due extended to {appeal.answer_due.isoformat()}")
     flash(f"Срок ответа продлён до {appeal.answer_due:%d.%m.%Y}.", "success")
     return redirect(url_for("staff.appeal", number=number))
-
-
-def _why_no_extension(appeal: Appeal) -> str:
-    if appeal.extended:
-        return "Срок ответа уже продлевался: по 59-ФЗ его продлевают только один раз."
-    if appeal.status not in service.AWAITING_ANSWER:
-        return "Обращение уже не ждёт ответа: продлевать нечего."
-    return "Срок ответа уже истёк: продлевают до его окончания."
 
 
 def _first_error(form: FlaskForm) -> str:

@@ -2,10 +2,8 @@
 
 Staff mark visits attended or missed, cancel bookings, and book a free slot for a
 walk-in or a caller (source ``staff``): those changes are :mod:`staff.web.appointment`.
-Viewing the day and every change write an audit entry (the page shows phone numbers, §11).
-
-A staff booking's note is kept in its audit entry (action ``book``) until appointments
-have a column of their own for it.
+Viewing the day and every change write an audit entry (the page shows phone numbers, §11);
+the entries name appointments by their code, never the visitor's name or the note.
 """
 
 from __future__ import annotations
@@ -17,13 +15,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from babel.dates import format_date
-from flask import current_app, flash, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import orm
-from wtforms import Field, IntegerField, StringField
+from wtforms import Field, HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from calllog import transcripts
+from calllog import booking, transcripts
 from calllog.audit import record
 from calllog.office import get_office
 from calllog.phones import parse_keypad
@@ -31,8 +29,6 @@ from db import get_session
 from models import (
     Appointment,
     AppointmentStatus,
-    AuditEntry,
-    BookingSource,
     ReceptionSession,
     Recording,
     RecordingKind,
@@ -45,6 +41,9 @@ from staff.web.forms import printable, strip
 from staff.web.labels import APPOINTMENT_STATUSES, label
 
 NOTE_MAX = 200
+NAME_MAX = 200
+#: What staff chose when the phone already holds an upcoming appointment (§12).
+MOVE, ANOTHER = "move", "another"
 BOOK_ACTION = "book"
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2999, 12, 31)
@@ -61,6 +60,15 @@ class BookForm(FlaskForm):
             printable,
         ],
     )
+    visitor_name = StringField(
+        "Посетитель",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=NAME_MAX, message=f"Не длиннее {NAME_MAX} символов."),
+            printable,
+        ],
+    )
     note = StringField(
         "Примечание",
         filters=[strip],
@@ -70,6 +78,15 @@ class BookForm(FlaskForm):
             printable,
         ],
     )
+    #: Empty at first; ``move`` (with ``move_id``) or ``another`` once the choice is shown.
+    choice = HiddenField()
+    move_id = IntegerField(validators=[Optional()])
+
+    def validate_choice(self, field: Field) -> None:
+        if field.data not in ("", None, MOVE, ANOTHER):
+            raise ValidationError("Выберите: перенести запись или записать ещё одного посетителя.")
+        if field.data == ANOTHER and not self.visitor_name.data:
+            raise ValidationError("Укажите имя посетителя: на этот номер уже есть запись.")
 
     def validate_phone(self, field: Field) -> None:
         if field.data and parse_keypad(field.data) is None:
@@ -83,7 +100,6 @@ class SlotRow:
     slot: Slot
     appointment: Appointment | None
     name_recording: Recording | None
-    note: str
 
     @property
     def free(self) -> bool:
@@ -103,12 +119,27 @@ class SessionDay:
 @bp.get("/appointments", endpoint="appointments")
 @role_required(StaffRole.OPERATOR)
 def day_page() -> Any:
+    """The day's page; ``?code=`` finds an appointment by its booking code and shows its day."""
+    code = request.args.get("code", "").strip()
+    if code:
+        found = booking.find_by_code(get_session(), code) if code.isdigit() else None
+        if found is None:
+            flash(f"Записи с кодом {code[:12]} нет.", "error")
+            return redirect(url_for("staff.appointments"))
+        day = found.slot.starts_at.astimezone(get_office().clock.tz).date()
+        return redirect(url_for("staff.appointments", date=day.isoformat()) + f"#code-{code}")
     return render_day(_day_arg())
 
 
 def render_day(
-    day: date, book_form: BookForm | None = None, book_slot: int | None = None, status: int = 200
+    day: date,
+    book_form: BookForm | None = None,
+    book_slot: int | None = None,
+    status: int = 200,
+    existing: Sequence[Appointment] = (),
 ) -> Any:
+    """The day's page; with ``existing``, the booking of ``book_slot`` asks what to do with
+    the appointments the phone already holds (move one here, or book another visitor)."""
     session = get_session()
     office = get_office()
     now = office.now()
@@ -128,6 +159,7 @@ def render_day(
             visits_open=day <= now.date(),
             book_form=book_form or BookForm(formdata=None),
             book_slot=book_slot,
+            existing=existing,
             status_name=lambda value: label(APPOINTMENT_STATUSES, value),
             recording_url=_recording_url,
             name_heard=lambda appointment: transcripts.heard(appointment.transcripts),
@@ -176,17 +208,11 @@ def _sessions_of(session: orm.Session, day: date) -> list[SessionDay]:
         for reception in receptions
         for slot in reception.slots
     }
-    notes = _notes(session, [a for a in active.values() if a is not None])
     return [
         SessionDay(
             reception,
             [
-                SlotRow(
-                    slot,
-                    active[slot.id],
-                    _name_recording(active[slot.id]),
-                    notes.get(active[slot.id].code, "") if active[slot.id] else "",
-                )
+                SlotRow(slot, active[slot.id], _name_recording(active[slot.id]))
                 for slot in reception.slots
             ],
         )
@@ -214,19 +240,6 @@ def _recording_url(recording: Recording) -> str | None:
     if "staff.recording" in current_app.view_functions:
         return url_for("staff.recording", recording_id=recording.id)
     return f"{request.script_root}/recordings/{recording.id}"
-
-
-def _notes(session: orm.Session, appointments: Sequence[Appointment]) -> dict[str, str]:
-    """The notes staff gave with their bookings, by booking code."""
-    subjects = [audit_subject(a) for a in appointments if a.source is BookingSource.STAFF]
-    if not subjects:
-        return {}
-    entries = session.execute(
-        sa.select(AuditEntry.subject, AuditEntry.detail)
-        .where(AuditEntry.action == BOOK_ACTION, AuditEntry.subject.in_(subjects))
-        .order_by(AuditEntry.id)
-    ).all()
-    return {subject.removeprefix("appointment:"): detail for subject, detail in entries}
 
 
 def audit_subject(appointment: Appointment) -> str:

@@ -14,15 +14,8 @@ from calllog.office import get_office
 from models import AuditEntry, StaffRole
 from staff.web import bp, role_required
 from staff.web.appeals import keyset_page, page_url
+from staff.web.audit_words import ACTIONS, action, detail, subject, subject_code
 from staff.web.forms import StaffForm, options
-
-ACTIONS = {
-    "view": "просмотр",
-    "export": "выгрузка",
-    "change": "изменение",
-    "erase": "удаление",
-    "task": "фоновая задача",
-}
 
 
 class AuditFilterForm(StaffForm):
@@ -57,7 +50,9 @@ class AuditFilterForm(StaffForm):
             query = query.where(AuditEntry.action == action)
         if subject := good(self.subject):
             # "appeal:123456" finds that appeal; "appeal:" finds every appeal.
-            query = query.where(AuditEntry.subject.startswith(subject, autoescape=True))
+            query = query.where(
+                AuditEntry.subject.startswith(subject_code(subject), autoescape=True)
+            )
         start, end = day_bounds(good(self.since), good(self.until), tz)
         if start is not None:
             query = query.where(AuditEntry.at >= start)
@@ -80,7 +75,9 @@ def audit() -> str:
         "staff/audit.html",
         form=form,
         entries=entries,
-        actions=ACTIONS,
+        action_words=action,
+        subject_of=subject,
+        detail_words=detail,
         next_url=page_url(next_cursor) if next_cursor else None,
         first_url=page_url(None) if request.args.get("cursor") else None,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from calllog.appeals import STATUS_WORDS
+
 OUTCOMES = {
     "booked": "записан на приём",
     "request_left": "оставил обращение",
@@ -12,14 +14,7 @@ OUTCOMES = {
     "abandoned": "прервал звонок",
 }
 
-APPEAL_STATUSES = {
-    "registered": "зарегистрировано",
-    "in_review": "на рассмотрении",
-    "forwarded": "направлено по компетенции",
-    "practical_help": "оказана практическая помощь",
-    "explained": "даны разъяснения",
-    "closed": "закрыто",
-}
+APPEAL_STATUSES = {status.value: words for status, words in STATUS_WORDS.items()}
 
 APPEAL_CHANNELS = {"phone": "по телефону", "visit": "на приёме", "written": "письменно"}
 

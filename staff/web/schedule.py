@@ -1,8 +1,9 @@
 """The reception schedule (supervisors): experts' sessions at the office and outreach places.
 
-A session's times and slot length follow the same rules as ``POST /api/sessions``
-(:func:`calllog.schedule.check_times`). Once anyone has booked a session only its
-expert, title and place can change; a session without active appointments can be deleted.
+Every rule is :mod:`calllog.schedule`'s, the same as ``POST /api/sessions`` (§12): one
+expert's sessions never overlap, 08:00–21:00, slots of 10–60 minutes, a non-working day
+only when marked. A change that would drop booked slots is refused, naming the appointments
+to move or cancel first; a session without active appointments can be deleted.
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from calllog import schedule as service
 from calllog.audit import record
 from calllog.office import get_office
 from db import get_session
-from models import ReceptionSession, StaffRole
+from models import Appointment, ReceptionSession, StaffRole
 from staff.web import actor, bp, role_required
 from staff.web.forms import printable, strip
 
 LIMIT = 300
-MAX_SLOT_MINUTES = 24 * 60
 
 
 def _text(label: str, max_length: int, missing: str) -> StringField:
@@ -64,11 +64,12 @@ class SessionForm(DetailsForm):
             InputRequired(message="Укажите длительность записи."),
             NumberRange(
                 min=service.MIN_SLOT_MINUTES,
-                max=MAX_SLOT_MINUTES,
-                message=f"От {service.MIN_SLOT_MINUTES} минут.",
+                max=service.MAX_SLOT_MINUTES,
+                message=f"От {service.MIN_SLOT_MINUTES} до {service.MAX_SLOT_MINUTES} минут.",
             ),
         ],
     )
+    non_working_day = BooleanField("Приём в нерабочий день")
 
     def moments(self) -> tuple[datetime, datetime]:
         tz = get_office().clock.tz
@@ -83,13 +84,21 @@ class SessionForm(DetailsForm):
         if not self.validate_on_submit():
             return False
         starts_at, ends_at = self.moments()
+        changed = was != (starts_at, ends_at, self.slot_minutes.data)
+        if not changed:
+            return True
         try:
-            service.check_times(starts_at, ends_at, self.slot_minutes.data, get_office().clock.tz)
+            service.check_times(
+                starts_at,
+                ends_at,
+                self.slot_minutes.data,
+                rules=get_office().schedule_rules(),
+                non_working_day=self.non_working_day.data,
+            )
         except service.SessionError as error:
             self.form_errors.append(error.ru)
             return False
-        changed = was != (starts_at, ends_at, self.slot_minutes.data)
-        if changed and starts_at < get_office().now():
+        if starts_at < get_office().now():
             self.form_errors.append("Начало приёма уже прошло: выберите будущее время.")
             return False
         return True
@@ -135,19 +144,26 @@ def _schedule_page(form: SessionForm, status: int = 200) -> Any:
     )
 
 
-def _create(form: SessionForm) -> Response:
+def _create(form: SessionForm) -> Any:
     session = get_session()
     starts_at, ends_at = form.moments()
-    reception = service.create_session(
-        session,
-        expert=form.expert.data,
-        title=form.title.data,
-        place=form.place.data,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        slot_minutes=form.slot_minutes.data,
-        outreach=form.outreach.data,
-    )
+    try:
+        reception = service.create_session(
+            session,
+            expert=form.expert.data,
+            title=form.title.data,
+            place=form.place.data,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            slot_minutes=form.slot_minutes.data,
+            outreach=form.outreach.data,
+            rules=get_office().schedule_rules(),
+            non_working_day=form.non_working_day.data,
+        )
+    except service.SessionError as error:
+        session.rollback()
+        form.form_errors.append(error.ru)
+        return _schedule_page(form, 409 if isinstance(error, service.SessionOverlap) else 400)
     _audit(reception, "created")
     session.commit()
     flash(
@@ -166,63 +182,70 @@ def _create(form: SessionForm) -> Response:
 def edit(session_id: int) -> Any:
     session = get_session()
     reception = _load(session_id)
-    active, booked = service.appointment_counts(session, [reception.id]).get(reception.id, (0, 0))
-    locked = booked > 0
-    form: DetailsForm = DetailsForm(obj=reception) if locked else SessionForm(obj=reception)
-    if not form.is_submitted() and isinstance(form, SessionForm):
+    form = SessionForm(obj=reception)
+    if not form.is_submitted():
         tz = get_office().clock.tz
         form.day.data = reception.starts_at.astimezone(tz).date()
         form.start.data = reception.starts_at.astimezone(tz).time()
         form.end.data = reception.ends_at.astimezone(tz).time()
+    in_the_way: list[Appointment] = []
+    status = 200
     if form.is_submitted():
-        valid = (
-            form.check(was=(reception.starts_at, reception.ends_at, reception.slot_minutes))
-            if isinstance(form, SessionForm)
-            else form.validate_on_submit()
-        )
-        if valid:
-            return _save(reception, form)
+        status = 400
+        if form.check(was=(reception.starts_at, reception.ends_at, reception.slot_minutes)):
+            try:
+                return _save(reception, form)
+            except service.SessionBooked as refusal:
+                session.rollback()
+                in_the_way, status = refusal.appointments, 409
+                form.form_errors.append(
+                    "Так приём потеряет места, на которые уже записаны: сначала перенесите "
+                    "или отмените эти записи (с примечанием)."
+                )
+            except service.SessionError as error:
+                session.rollback()
+                form.form_errors.append(error.ru)
+                status = 409 if isinstance(error, service.SessionOverlap) else 400
+    active, _ = service.appointment_counts(session, [reception.id]).get(reception.id, (0, 0))
     return (
         render_template(
             "staff/schedule_session.html",
             reception=reception,
             form=form,
-            locked=locked,
             active=active,
+            in_the_way=in_the_way,
             weekday=_weekday,
         ),
-        400 if form.is_submitted() else 200,
+        status,
     )
 
 
-def _save(reception: ReceptionSession, form: DetailsForm) -> Response:
+def _save(reception: ReceptionSession, form: SessionForm) -> Response:
+    """Save the form; raises the service's refusals (the page shows them)."""
     session = get_session()
-    changed = [
-        name
-        for name in ("expert", "title", "place", "outreach")
-        if getattr(reception, name) != getattr(form, name).data
-    ]
-    for name in changed:
-        setattr(reception, name, getattr(form, name).data)
-    if isinstance(form, SessionForm):
-        starts_at, ends_at = form.moments()
-        before = (reception.starts_at, reception.ends_at, reception.slot_minutes)
-        try:
-            service.reschedule(
-                session,
-                reception,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                slot_minutes=form.slot_minutes.data,
-                tz=get_office().clock.tz,
-            )
-        except service.SessionBooked:
-            # Booked between showing the form and saving it.
-            session.rollback()
-            flash("На этот приём уже записались: время и длительность записи не изменены.", "error")
-            return redirect(url_for("staff.schedule_session", session_id=reception.id))
-        if before != (reception.starts_at, reception.ends_at, reception.slot_minutes):
-            changed.append("times")
+    office = get_office()
+    changed = service.update_details(
+        session,
+        reception,
+        office.clock.tz,
+        expert=form.expert.data,
+        title=form.title.data,
+        place=form.place.data,
+        outreach=form.outreach.data,
+    )
+    starts_at, ends_at = form.moments()
+    before = (reception.starts_at, reception.ends_at, reception.slot_minutes)
+    service.reschedule(
+        session,
+        reception,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        slot_minutes=form.slot_minutes.data,
+        rules=office.schedule_rules(),
+        non_working_day=form.non_working_day.data,
+    )
+    if before != (reception.starts_at, reception.ends_at, reception.slot_minutes):
+        changed.append("times")
     if changed:
         _audit(reception, "edited " + ",".join(changed))
     session.commit()
