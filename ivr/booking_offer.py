@@ -72,3 +72,12 @@ def _with(offer: Offer) -> Prompt:
 
 def _place(offer: Offer) -> Prompt:
     return ("booking_place", {"place": spoken_place(offer.place)})
+
+
+def offer_values(turn: Turn, offer: Offer) -> dict[str, str]:
+    """How a slot is spoken: weekday, date and time in office time, expert, place."""
+    return {
+        "when": datetime_words(offer.starts_at.astimezone(turn.office.clock.tz)),
+        "expert": f"{offer.expert}, {offer.title}",
+        "place": spoken_place(offer.place),
+    }

@@ -16,19 +16,16 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from calllog import notices
-from ivr import booking_offer, contact, twiml
-from ivr.branch import Branch, Spool
-from ivr.branches import appeal, transcription
+from ivr import booking_offer, twiml
+from ivr.branch import Branch
+from ivr.branches import appeal, booking_visitor, transcription
+from ivr.branches.booking_visitor import own_appointment
 from ivr.menu import attempt_of, gather_urls, leave, retry
-from ivr.speech import datetime_words, digits_words, spoken_place
-from ivr.turn import Booking, NotThisCall, Offer, Turn
+from ivr.turn import Booking, Offer, Turn
 from ivr.twiml import Prompt
 
 PAGE = 3
 NAME_MAX_SECONDS = 15
-# A name recording reaches the spool with its appointment when the database is down (§5).
-SPOOL = Spool("name", "appointment")
 
 branch = Branch(
     "booking",
@@ -46,7 +43,6 @@ branch = Branch(
         "booking_confirm": {"when", "expert", "place"},
         "slot_taken": (),
         "booking_name": (),
-        "booking_readback": {"when", "expert", "place", "code"},
     },
 )
 
@@ -119,18 +115,9 @@ def ask_about_existing(
         turn.speaker,
         "booking_existing_keys",
         "to_main_menu",
-        before=(*before, ("booking_existing", offer_values(turn, offer))),
+        before=(*before, ("booking_existing", booking_offer.offer_values(turn, offer))),
         **gather_urls(turn, existing_choice, appointment=appointment.id, attempt=attempt),
     )
-
-
-def offer_values(turn: Turn, offer: Offer) -> dict[str, str]:
-    """How a slot is spoken: weekday, date and time in office time, expert, place."""
-    return {
-        "when": datetime_words(offer.starts_at.astimezone(turn.office.clock.tz)),
-        "expert": f"{offer.expert}, {offer.title}",
-        "place": spoken_place(offer.place),
-    }
 
 
 def slots(
@@ -261,7 +248,7 @@ def confirmation(
         "booking_confirm",
         "to_main_menu",
         before=before,
-        values=offer_values(turn, offer),
+        values=booking_offer.offer_values(turn, offer),
         **gather_urls(turn, confirm_choice, slot=slot_id, attempt=attempt),
     )
 
@@ -289,93 +276,11 @@ def confirm_choice(turn: Turn) -> VoiceResponse:
     return twiml.record(
         turn.speaker,
         "booking_name",
-        action=turn.url(name_recorded, appointment=appointment.id),
-        recording_callback=turn.url(name_ready, appointment=appointment.id),
-        no_input=turn.url(name_recorded, appointment=appointment.id, timeout=1),
+        action=turn.url(booking_visitor.name_recorded, appointment=appointment.id),
+        recording_callback=turn.url(booking_visitor.name_ready, appointment=appointment.id),
+        no_input=turn.url(booking_visitor.name_recorded, appointment=appointment.id, timeout=1),
         max_length=NAME_MAX_SECONDS,
         transcribe=transcription.start(
             turn, transcription.visitor_name(appointment.id), appointment=appointment.id
         ),
     )
-
-
-@branch.answer("/booking/name", spool=SPOOL)
-def name_recorded(turn: Turn) -> VoiceResponse:
-    appointment = own_appointment(turn)
-    turn.booking.attach_name(appointment)
-    heard = transcription.visitor_name(appointment.id)
-    return transcription.stop(turn, heard, after_name(turn, appointment))
-
-
-def after_name(turn: Turn, appointment: Booking) -> VoiceResponse:
-    if turn.hung_up:
-        return twiml.empty()
-    if turn.caller:
-        return readback(turn, appointment)
-    return contact.ask_number(turn, contact_typed, appointment=appointment.id)
-
-
-@branch.callback("/booking/name/ready", spool=SPOOL)
-def name_ready(turn: Turn) -> None:
-    turn.booking.attach_name(own_appointment(turn))
-
-
-@branch.answer("/booking/contact")
-def contact_typed(turn: Turn) -> VoiceResponse:
-    appointment = own_appointment(turn)
-
-    return contact.number_step(
-        turn,
-        contact_typed,
-        keep=lambda number: turn.booking.set_contact(appointment, number),
-        check_view=contact_checked,
-        give_up=lambda: readback(turn, appointment, before=("contact_failed",)),
-        appointment=appointment.id,
-    )
-
-
-@branch.answer("/booking/contact/check")
-def contact_checked(turn: Turn) -> VoiceResponse:
-    """The typed number read back: ``2`` types it again, anything else goes on."""
-    appointment = own_appointment(turn)
-    if contact.wants_to_retype(turn):
-        return contact.retype(turn, contact_typed, appointment=appointment.id)
-    return readback(turn, appointment)
-
-
-def readback(
-    turn: Turn, appointment: Booking, *, before: tuple[Prompt, ...] = (), notify: bool = True
-) -> VoiceResponse:
-    """Date, time, place, the passport, and the booking code twice; an SMS to a mobile."""
-    offer = turn.booking.offer(appointment.slot_id)
-    assert offer is not None
-    values = offer_values(turn, offer) | {"code": digits_words(appointment.code)}
-    if notify:
-        text = notices.booking_confirmation(
-            appointment.code,
-            offer.starts_at.astimezone(turn.office.clock.tz),
-            values["expert"],
-            offer.place,
-        )
-        turn.log.send_sms(appointment.phone, text)
-    return twiml.readback(
-        turn.speaker,
-        *before,
-        ("booking_readback", values),
-        action=turn.url(readback_choice, appointment=appointment.id),
-    )
-
-
-@branch.answer("/booking/readback")
-def readback_choice(turn: Turn) -> VoiceResponse:
-    if turn.digits == "*":
-        return readback(turn, own_appointment(turn), notify=False)
-    return twiml.goodbye(turn.speaker)
-
-
-def own_appointment(turn: Turn) -> Booking:
-    """The appointment named in the URL, which must be one this call may use."""
-    appointment = turn.booking.own(turn.arg("appointment"))
-    if appointment is None:
-        raise NotThisCall("not an appointment of this call")
-    return appointment

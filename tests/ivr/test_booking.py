@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.branches.booking import (
-    cancel_choice,
-    confirm_choice,
+from ivr.branches.booking import cancel_choice, confirm_choice, existing_choice, slot_choice, start
+from ivr.branches.booking_visitor import (
     contact_checked,
     contact_typed,
-    existing_choice,
     name_ready,
     name_recorded,
     readback_choice,
-    slot_choice,
-    start,
 )
 from ivr.turn import NotThisCall
 from tests.ivr.fakes import (

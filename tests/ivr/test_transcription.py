@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from ivr.branches.appeal import recorded, topic_choice
-from ivr.branches.booking import name_recorded
+from ivr.branches.booking_visitor import name_recorded
 from ivr.branches.transcription import transcription_event
 from ivr.turn import NotThisCall
 from tests.ivr.fakes import Appeal, Booking, FakeAppealDesk, FakeTurn, reply, speaker, url_of
