@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from calllog import booking, calls, recordings
 from calllog.booking import SlotOffer, SlotTaken
 from calllog.events import add_event
@@ -25,8 +27,7 @@ class PhoneBooking:
         return booking.free_slots(
             context.session,
             context.now,
-            min_ahead=context.office.booking_min_ahead,
-            max_ahead=context.office.booking_max_ahead,
+            **self._window(),
             limit=limit,
             offset=offset,
             expert=expert,
@@ -35,13 +36,13 @@ class PhoneBooking:
     def experts(self, limit: int, offset: int = 0) -> list[SlotOffer]:
         context = self.context
         return booking.free_experts(
-            context.session,
-            context.now,
-            min_ahead=context.office.booking_min_ahead,
-            max_ahead=context.office.booking_max_ahead,
-            limit=limit,
-            offset=offset,
+            context.session, context.now, **self._window(), limit=limit, offset=offset
         )
+
+    def _window(self) -> dict[str, timedelta]:
+        """How far ahead a slot may be booked by phone."""
+        office = self.context.office
+        return {"min_ahead": office.booking_min_ahead, "max_ahead": office.booking_max_ahead}
 
     def offer(self, slot_id: int) -> SlotOffer | None:
         return booking.offer(self.context.session, slot_id)

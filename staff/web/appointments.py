@@ -37,7 +37,7 @@ from models import (
     StaffRole,
 )
 from staff.web import actor, bp, role_required
-from staff.web.forms import printable, strip
+from staff.web.forms import optional_text, printable, strip
 from staff.web.labels import APPOINTMENT_STATUSES, label
 
 NOTE_MAX = 200
@@ -63,20 +63,12 @@ class BookForm(FlaskForm):
     visitor_name = StringField(
         "Посетитель",
         filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=NAME_MAX, message=f"Не длиннее {NAME_MAX} символов."),
-            printable,
-        ],
+        validators=optional_text(NAME_MAX),
     )
     note = StringField(
         "Примечание",
         filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=NOTE_MAX, message=f"Не длиннее {NOTE_MAX} символов."),
-            printable,
-        ],
+        validators=optional_text(NOTE_MAX),
     )
     #: Empty at first; ``move`` (with ``move_id``) or ``another`` once the choice is shown.
     choice = HiddenField()

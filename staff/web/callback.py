@@ -33,7 +33,7 @@ from models import AttemptResult, Callback, CallbackStatus, StaffRole, StaffUser
 from outbound.twilio_rest import twilio_client
 from staff.web import actor, bp, role_required
 from staff.web.callbacks import template_helpers
-from staff.web.forms import printable, strip
+from staff.web.forms import optional_text, printable, strip
 from twilio_turn.urls import click_to_call_urls
 
 log = logging.getLogger(__name__)
@@ -58,11 +58,7 @@ class AttemptForm(FlaskForm):
     note = TextAreaField(
         "Примечание",
         filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=NOTE_MAX, message=f"Не длиннее {NOTE_MAX} символов."),
-            printable,
-        ],
+        validators=optional_text(NOTE_MAX),
     )
 
 

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 
 class StaffForm(FlaskForm):
@@ -41,3 +41,13 @@ def printable(_form: FlaskForm, field: Field) -> None:
 
 def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
+
+
+def optional_text(max_length: int) -> list[Any]:
+    """The validators of a text staff may leave empty: at most ``max_length`` printable
+    characters."""
+    return [
+        Optional(),
+        Length(max=max_length, message=f"Не длиннее {max_length} символов."),
+        printable,
+    ]
