@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from bench.measure import Timings, ratio, report, verdict
 from bench.plans import Plan, captured, explain, show
-from bench.staff_client import StaffClient, signed_in
+from bench.staff_client import StaffClient, measure_signed_in
 from calllog.call_queries import CallFilters, calls_query, encode_cursor
 from calllog.phones import national
 from models import Call
@@ -125,12 +125,7 @@ def time_page(staff: StaffClient, path: str, repeat: int) -> tuple[Timings, int,
 
 def run(url: str, *, repeat: int = 100, plans: bool = True, quiet: bool = False) -> list[Result]:
     """Time every staff page (and the baseline) ``repeat`` times; explain their SQL."""
-    staff = signed_in(url)
-    engine = staff.app.extensions["sessionmaker"].kw["bind"]
-    try:
-        return _measure(staff, engine, repeat=repeat, plans=plans, quiet=quiet)
-    finally:
-        engine.dispose()
+    return measure_signed_in(url, _measure, repeat=repeat, plans=plans, quiet=quiet)
 
 
 def _measure(

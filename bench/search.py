@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from bench.measure import Timings, ratio, report, verdict
 from bench.plans import Plan, captured, explain, show
-from bench.staff_client import StaffClient, signed_in
+from bench.staff_client import StaffClient, measure_signed_in
 from calllog import appeal_search
 from calllog.tokens import create_token
 from models import Appeal, StaffRole
@@ -79,12 +79,7 @@ def time_search(staff: StaffClient, words: str, repeat: int) -> Timings:
 
 def run(url: str, *, repeat: int = 100, plans: bool = True, quiet: bool = False) -> list[Result]:
     """Time every search (and the baseline) ``repeat`` times; explain their SQL."""
-    staff = signed_in(url)
-    engine = staff.app.extensions["sessionmaker"].kw["bind"]
-    try:
-        return _measure(staff, engine, repeat=repeat, plans=plans, quiet=quiet)
-    finally:
-        engine.dispose()
+    return measure_signed_in(url, _measure, repeat=repeat, plans=plans, quiet=quiet)
 
 
 def _measure(

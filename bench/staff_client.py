@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -62,3 +64,17 @@ def signed_in(url: str) -> StaffClient:
         raise RuntimeError(f"sign-in failed: {reply.status_code}")
     gc.freeze()  # as gunicorn.conf.py does in each worker once the app is loaded
     return StaffClient(app, client)
+
+
+Measured = TypeVar("Measured")
+
+
+def measure_signed_in(url: str, measure: Callable[..., Measured], **options: object) -> Measured:
+    """``measure(staff, engine, **options)`` with a signed-in client of the app on ``url``;
+    the engine is disposed of afterwards."""
+    staff = signed_in(url)
+    engine = staff.app.extensions["sessionmaker"].kw["bind"]
+    try:
+        return measure(staff, engine, **options)
+    finally:
+        engine.dispose()
