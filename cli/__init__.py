@@ -109,7 +109,8 @@ def add_user(login: str, role: str, password: str) -> None:
 
 @twilio_cli.command("configure")
 def twilio_configure() -> None:
-    """Point every line's voice, status and fallback URLs at PUBLIC_BASE_URL."""
+    """Point every line's voice, status and fallback URLs at PUBLIC_BASE_URL; check that
+    the account lets every line call from its caller ID and send SMS from its sender."""
     base = current_app.config["PUBLIC_BASE_URL"]
     if not base:
         raise click.ClickException("PUBLIC_BASE_URL is not set: Twilio needs the public address")
