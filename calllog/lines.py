@@ -67,9 +67,10 @@ DEFAULT_LINES: tuple[Line, ...] = (
 _DEFAULT_LABELS = {line.number: line.label for line in DEFAULT_LINES}
 
 _FIELDS = frozenset({"number", "name", "aliases", "caller_id", "sms_from", "label"})
-#: A messaging service SID; a registered alphanumeric sender (Twilio: up to 11 Latin
-#: letters, digits and spaces, at least one letter).
+#: A messaging service SID (and what looks like a truncated one); a registered alphanumeric
+#: sender (Twilio: up to 11 Latin letters, digits and spaces, at least one letter).
 _MESSAGING_SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
+_MESSAGING_SERVICE_LIKE = re.compile(r"MG[0-9a-fA-F]*")
 _ALPHANUMERIC_SENDER = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}")
 
 #: ``sip:user@host[:port][;params][?headers]``, optionally in angle brackets.
@@ -167,9 +168,9 @@ def _parse_entry(index: int, entry: Any) -> Line:
 def _parse_sms_sender(where: str, sender: Any) -> str:
     """A line's ``sms_from``: a messaging service SID, an alphanumeric sender or a number."""
     text = sender.strip() if isinstance(sender, str) else ""
-    if _MESSAGING_SERVICE.fullmatch(text):
+    if is_messaging_service(text):
         return text
-    if _ALPHANUMERIC_SENDER.fullmatch(text) and not re.fullmatch(r"MG[0-9a-fA-F]*", text):
+    if _ALPHANUMERIC_SENDER.fullmatch(text) and not _MESSAGING_SERVICE_LIKE.fullmatch(text):
         return text
     e164 = to_e164(text)
     if e164 is None:
@@ -178,6 +179,11 @@ def _parse_sms_sender(where: str, sender: Any) -> str:
             "SID (MG…) nor an alphanumeric sender (up to 11 Latin letters and digits)"
         )
     return e164
+
+
+def is_messaging_service(sender: str) -> bool:
+    """Whether a line's ``sms_from`` names a Twilio messaging service (``MG`` and 32 hex)."""
+    return _MESSAGING_SERVICE.fullmatch(sender) is not None
 
 
 def _parse_alias(where: str, alias: Any) -> str:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from twilio.base.exceptions import TwilioRestException
 
-from calllog.lines import Line
-
-_MESSAGING_SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
+from calllog.lines import Line, is_messaging_service
 
 
 @dataclass(frozen=True)
@@ -32,7 +29,7 @@ def check_sms_sender(client: Any, line: Line) -> SenderCheck:
     sender = line.sms_from
     if sender is None:
         return SenderCheck(True, "SMS from the global SMS_FROM or MESSAGING_SERVICE_SID")
-    if _MESSAGING_SERVICE.fullmatch(sender):
+    if is_messaging_service(sender):
         if _service_exists(client, sender):
             return SenderCheck(True, f"SMS from messaging service {sender}")
         return SenderCheck(False, f"SMS sender {sender}: no such messaging service on the account")
