@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from calllog.facts import CallFacts
-from calllog.phones import to_e164
+from calllog.phones import national, to_e164
 
 
 @dataclass(frozen=True)
@@ -29,27 +29,49 @@ class Line:
     (``sip:user@host``) or bare SIP user names (``reception``). ``caller_id`` is the number
     outbound calls and the staff leg of a transfer show: one the Twilio account owns or has
     verified (a published number that only forwards to Twilio is refused, error 21210);
-    without it, the line's own number.
+    without it, the line's own number. ``sms_from`` is the sender of the SMS about what
+    came of this line's calls (a number of the account, a messaging service SID ``MG…`` or
+    a registered alphanumeric sender); without it, the global ``SMS_FROM`` or
+    ``MESSAGING_SERVICE_SID``. ``label`` is what staff see, in the nominative case
+    («Линия записи на личный приём»); see :attr:`staff_label`.
     """
 
     number: str
     name: str
     aliases: tuple[str, ...] = ()
     caller_id: str | None = None
+    sms_from: str | None = None
+    label: str | None = None
 
     @property
     def outbound_caller_id(self) -> str:
         """The number calls placed for this line come from."""
         return self.caller_id or self.number
 
+    @property
+    def staff_label(self) -> str:
+        """The line's name on staff pages: its ``label``, else the default label of its
+        number (one of the three Perm lines), else «Линия» and the number."""
+        return self.label or _DEFAULT_LABELS.get(self.number) or f"Линия {national(self.number)}"
+
 
 DEFAULT_LINES: tuple[Line, ...] = (
-    Line("+73422368229", "общественную приёмную"),
-    Line("+73422368458", "общественную приёмную, линию записи на личный приём"),
-    Line("+73422367992", "общественную приёмную, справочную линию"),
+    Line("+73422368229", "общественную приёмную", label="Общественная приёмная"),
+    Line(
+        "+73422368458",
+        "общественную приёмную, линию записи на личный приём",
+        label="Линия записи на личный приём",
+    ),
+    Line("+73422367992", "общественную приёмную, справочную линию", label="Справочная линия"),
 )
+_DEFAULT_LABELS = {line.number: line.label for line in DEFAULT_LINES}
 
-_FIELDS = frozenset({"number", "name", "aliases", "caller_id"})
+_FIELDS = frozenset({"number", "name", "aliases", "caller_id", "sms_from", "label"})
+#: A messaging service SID (and what looks like a truncated one); a registered alphanumeric
+#: sender (Twilio: up to 11 Latin letters, digits and spaces, at least one letter).
+_MESSAGING_SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
+_MESSAGING_SERVICE_LIKE = re.compile(r"MG[0-9a-fA-F]*")
+_ALPHANUMERIC_SENDER = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}")
 
 #: ``sip:user@host[:port][;params][?headers]``, optionally in angle brackets.
 _SIP_ADDRESS = re.compile(
@@ -136,7 +158,32 @@ def _parse_entry(index: int, entry: Any) -> Line:
     if raw_caller_id is not None and caller_id is None:
         raise ValueError(f"{where}: 'caller_id' {raw_caller_id!r} is not a valid phone number")
     aliases_parsed = tuple(_parse_alias(where, alias) for alias in aliases)
-    return Line(number, name.strip(), aliases_parsed, caller_id)
+    label = entry.get("label")
+    if label is not None and (not isinstance(label, str) or not label.strip()):
+        raise ValueError(f"{where}: 'label' must be a non-empty string when given")
+    sms_from = _parse_sms_sender(where, entry["sms_from"]) if "sms_from" in entry else None
+    return Line(number, name.strip(), aliases_parsed, caller_id, sms_from, label and label.strip())
+
+
+def _parse_sms_sender(where: str, sender: Any) -> str:
+    """A line's ``sms_from``: a messaging service SID, an alphanumeric sender or a number."""
+    text = sender.strip() if isinstance(sender, str) else ""
+    if is_messaging_service(text):
+        return text
+    if _ALPHANUMERIC_SENDER.fullmatch(text) and not _MESSAGING_SERVICE_LIKE.fullmatch(text):
+        return text
+    e164 = to_e164(text)
+    if e164 is None:
+        raise ValueError(
+            f"{where}: 'sms_from' {sender!r} is neither a phone number, a messaging service "
+            "SID (MG…) nor an alphanumeric sender (up to 11 Latin letters and digits)"
+        )
+    return e164
+
+
+def is_messaging_service(sender: str) -> bool:
+    """Whether a line's ``sms_from`` names a Twilio messaging service (``MG`` and 32 hex)."""
+    return _MESSAGING_SERVICE.fullmatch(sender) is not None
 
 
 def _parse_alias(where: str, alias: Any) -> str:

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from calllog.lines import Line
 from calllog.notices import sentences, when_text
 from calllog.phones import is_mobile, mask
-from models import Appointment, AppointmentStatus, ReceptionSession, Slot
+from calllog.sms import line_sender
+from models import (
+    Appointment,
+    AppointmentStatus,
+    Call,
+    ReceptionSession,
+    Slot,
+    call_appointment,
+)
 
 log = logging.getLogger(__name__)
 
-#: Sends one SMS and answers its SID, or None when nothing was sent (``sms.send_sms``).
-Send = Callable[[str, str], str | None]
+#: Sends one SMS (to, body, sender) and answers its SID, or None when nothing was sent
+#: (``sms.send_sms``); the sender None is the global one.
+Send = Callable[[str, str, str | None], str | None]
 
 
 def reminder_text(code: str, starts_at: datetime, expert: str, place: str) -> str:
@@ -30,12 +40,15 @@ def reminder_text(code: str, starts_at: datetime, expert: str, place: str) -> st
     )
 
 
-def send_reminders(session: orm.Session, now: datetime, send: Send) -> int:
+def send_reminders(
+    session: orm.Session, now: datetime, send: Send, lines: Iterable[Line] = ()
+) -> int:
     """Remind every booked appointment on tomorrow's local date; return how many were sent.
 
     ``now`` comes from the office clock, so its time zone decides what "tomorrow" is.
     Only mobile contact numbers get a reminder, and only while ``reminder_sent_at`` is
-    empty.
+    empty. Each goes from the SMS sender of the line (of ``lines``) the appointment was
+    booked on by phone (:func:`calllog.sms.line_sender`), else from the global sender.
 
     Each reminder is sent at most once, even when two runs overlap: an appointment is
     first claimed by a conditional update (``reminder_sent_at`` set to ``now`` only if it
@@ -58,6 +71,7 @@ def send_reminders(session: orm.Session, now: datetime, send: Send) -> int:
             Slot.starts_at,
             ReceptionSession.expert,
             ReceptionSession.place,
+            _booked_on_line(),
         )
         .join(Appointment.slot)
         .join(Slot.session)
@@ -72,14 +86,15 @@ def send_reminders(session: orm.Session, now: datetime, send: Send) -> int:
     ).all()
     session.commit()
     sent = 0
-    for appointment_id, code, phone, starts_at, expert, place in due:
+    lines = tuple(lines)
+    for appointment_id, code, phone, starts_at, expert, place, line in due:
         if not is_mobile(phone):
             continue
         if not _claim(session, appointment_id, now):
             continue  # another run took it, or it was cancelled meanwhile
         body = reminder_text(code, starts_at.astimezone(tz), expert, place)
         try:
-            sid = send(phone, body)
+            sid = send(phone, body, line_sender(lines, line))
         except Exception as error:  # the claim must be released whatever went wrong
             log.warning("reminder to %s failed: %s", mask(phone), type(error).__name__)
             sid = None
@@ -88,6 +103,18 @@ def send_reminders(session: orm.Session, now: datetime, send: Send) -> int:
         else:
             _release(session, appointment_id, now)
     return sent
+
+
+def _booked_on_line() -> sa.ScalarSelect[str]:
+    """The line of the first inbound call that made or touched the appointment, if any."""
+    return (
+        sa.select(Call.line)
+        .join(call_appointment, call_appointment.c.call_id == Call.id)
+        .where(call_appointment.c.appointment_id == Appointment.id, Call.direction == "inbound")
+        .order_by(Call.id)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _claim(session: orm.Session, appointment_id: int, now: datetime) -> bool:

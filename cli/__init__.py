@@ -18,6 +18,7 @@ from cli.appeals import appeals_cli, cli_actor
 from cli.personal_data import personal_data_cli
 from cli.recordings import recordings_cli, retention_cli
 from cli.reminders import reminders_cli
+from cli.sms_senders import check_sms_sender
 from db import get_session
 from models import ReceptionSession, StaffRole
 from outbound.twilio_rest import twilio_client
@@ -108,7 +109,8 @@ def add_user(login: str, role: str, password: str) -> None:
 
 @twilio_cli.command("configure")
 def twilio_configure() -> None:
-    """Point every line's voice, status and fallback URLs at PUBLIC_BASE_URL."""
+    """Point every line's voice, status and fallback URLs at PUBLIC_BASE_URL; check that
+    the account lets every line call from its caller ID and send SMS from its sender."""
     base = current_app.config["PUBLIC_BASE_URL"]
     if not base:
         raise click.ClickException("PUBLIC_BASE_URL is not set: Twilio needs the public address")
@@ -124,6 +126,7 @@ def twilio_configure() -> None:
     client = twilio_client()
     missing = []
     unusable = []
+    silent = []
     for line in get_office().lines:
         numbers = [line.number, *(alias for alias in line.aliases if alias.startswith("+"))]
         found = [
@@ -147,6 +150,10 @@ def twilio_configure() -> None:
                 "Twilio account nor a verified caller ID",
                 err=True,
             )
+        sms = check_sms_sender(client, line)
+        click.echo(f"{line.number}: {sms.message}", err=not sms.usable)
+        if not sms.usable:
+            silent.append(line.number)
     problems = []
     if missing:
         problems.append(
@@ -157,6 +164,12 @@ def twilio_configure() -> None:
         problems.append(
             f"{len(unusable)} line(s) cannot place calls: {', '.join(unusable)}; set the "
             "line's caller_id in RECEPTION_LINES to a number the account owns or has verified"
+        )
+    if silent:
+        problems.append(
+            f"{len(silent)} line(s) cannot send SMS: {', '.join(silent)}; set the line's "
+            "sms_from in RECEPTION_LINES to an SMS-capable number of the account or a messaging "
+            "service SID (MG…), or remove it to use SMS_FROM"
         )
     if problems:
         raise click.ClickException("; ".join(problems))

@@ -17,10 +17,9 @@ from flask import current_app
 
 from calllog.office import get_office
 from calllog.reminders import send_reminders
-from calllog.sms import send_sms
+from calllog.sms import send_sms, sms_enabled
 from cli.recordings import retention_purge, sync_recordings
 from db import get_session
-from outbound.sms import sms_configured
 from tasks.queue import background, bound_app
 from twilio_turn.replay import replay_spool
 
@@ -98,9 +97,9 @@ def recordings_sync() -> str | None:
 )
 def reminders() -> str | None:
     """``reminders send``: tomorrow's appointments reminded by SMS, each once."""
-    if not sms_configured():
+    if not sms_enabled(get_office().lines):
         return None
-    count = send_reminders(get_session(), get_office().now(), send_sms)
+    count = send_reminders(get_session(), get_office().now(), send_sms, get_office().lines)
     return f"отправлено напоминаний: {count}" if count else None
 
 

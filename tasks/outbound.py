@@ -34,8 +34,10 @@ def enqueue(task: TaskWrapper, *args: Any) -> None:
 
 
 @background("SMS", subject=lambda call_sid, *_: f"call:{call_sid}", timeout=30)
-def send_sms(call_sid: str, phone: str, text: str) -> str | None:
+def send_sms(call_sid: str, phone: str, text: str, sender: str | None = None) -> str | None:
     """Send one SMS of call ``call_sid``, at most once however often it is enqueued or retried.
+
+    ``sender`` is the ``sms_from`` of the call's line; None sends from the global sender.
 
     The message is claimed in the queue's store before it is sent and released when the
     send fails, so a retry sends it and a duplicate does not. (A worker killed between the
@@ -45,7 +47,7 @@ def send_sms(call_sid: str, phone: str, text: str) -> str | None:
     if not huey.put_if_empty(key, "claimed"):
         return None
     try:
-        sid = try_sms(phone, text)
+        sid = try_sms(phone, text, sender)
     except Exception:
         huey.delete(key)
         raise

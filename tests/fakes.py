@@ -27,6 +27,7 @@ class SentRequest:
 
 RECORDING_MEDIA = re.compile(r"/Recordings/(RE[0-9a-fA-F]{32})\.(mp3|wav)$")
 RECORDING_JSON = re.compile(r"/Recordings/(RE[0-9a-fA-F]{32})\.json$")
+MESSAGING_SERVICE = re.compile(r"/v1/Services/(MG[0-9a-fA-F]{32})$")
 
 
 def fake_audio(fmt: str = "mp3", size: int = 4000, seed: int = 1) -> bytes:
@@ -57,6 +58,8 @@ class FakeTwilioHttp(HttpClient):
     routes: dict[tuple[str, str], Handler] = field(default_factory=dict)
     numbers: dict[str, str] = field(default_factory=dict)  # E.164 -> PN sid
     verified_caller_ids: list[str] = field(default_factory=list)  # E.164, OutgoingCallerIds
+    without_sms: set[str] = field(default_factory=set)  # numbers of ``numbers`` for voice only
+    messaging_services: list[str] = field(default_factory=list)  # MG sids of the account
     # Recordings: those Twilio holds (listed until deleted); ``any_audio`` is served for a
     # recording the fake was not told about (the simulator's), which is then held too.
     recordings: dict[str, FakeRecording] = field(default_factory=dict)
@@ -101,7 +104,9 @@ class FakeTwilioHttp(HttpClient):
         if "/IncomingPhoneNumbers/" in path and method == "POST":
             sid = path.rsplit("/", 1)[1].removesuffix(".json")
             number = next(n for n, s in self.numbers.items() if s == sid)
-            return _json(200, _number(sid, number) | _snake(data))
+            return _json(200, self._number(sid, number) | _snake(data))
+        if (service := MESSAGING_SERVICE.search(path)) and method == "GET":
+            return self._messaging_service(service[1])
         if path.endswith("/Calls.json") and method == "POST":
             return _json(201, {"sid": "CA" + "f" * 32, "status": "queued"})
         if path.endswith("/Messages.json") and method == "POST":
@@ -113,9 +118,25 @@ class FakeTwilioHttp(HttpClient):
     def _list_numbers(self, params: dict[str, Any]) -> Response:
         wanted = params.get("PhoneNumber")
         records = [
-            _number(sid, number) for number, sid in self.numbers.items() if wanted in (None, number)
+            self._number(sid, number)
+            for number, sid in self.numbers.items()
+            if wanted in (None, number)
         ]
         return _json(200, {"incoming_phone_numbers": records, "next_page_uri": None})
+
+    def _number(self, sid: str, number: str) -> dict[str, Any]:
+        sms = number not in self.without_sms
+        return {
+            "sid": sid,
+            "phone_number": number,
+            "account_sid": "AC" + "1" * 32,
+            "capabilities": {"voice": True, "sms": sms, "mms": sms, "fax": False},
+        }
+
+    def _messaging_service(self, sid: str) -> Response:
+        if sid not in self.messaging_services:
+            return _error(404)
+        return _json(200, {"sid": sid, "account_sid": "AC" + "1" * 32, "friendly_name": sid})
 
     def _list_caller_ids(self, params: dict[str, Any]) -> Response:
         wanted = params.get("PhoneNumber")
@@ -186,10 +207,6 @@ class FakeTwilioHttp(HttpClient):
             and (since is None or recording.date_created is None or recording.date_created >= since)
         ]
         return _json(200, {"recordings": items, "next_page_uri": None, "page_size": 1000})
-
-
-def _number(sid: str, number: str) -> dict[str, Any]:
-    return {"sid": sid, "phone_number": number, "account_sid": "AC" + "1" * 32}
 
 
 def _snake(data: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ class Outbox:
         self.sent: list[tuple[str, str]] = []
         self.failing = False
 
-    def __call__(self, to: str, body: str) -> str | None:
+    def __call__(self, to: str, body: str, sender: str | None = None) -> str | None:
         if self.failing:
             return None
         self.sent.append((to, body))
@@ -126,7 +126,7 @@ def test_an_overlapping_run_does_not_send_again(app, records, booked):
     inner_counts = []
     outbox = Outbox()
 
-    def send_while_another_run_starts(to: str, body: str) -> str | None:
+    def send_while_another_run_starts(to: str, body: str, sender: str | None) -> str | None:
         with records() as other:
             inner_counts.append(send_reminders(other, OPEN_TIME, outbox))
         return outbox(to, body)
@@ -147,7 +147,7 @@ def test_a_failed_send_is_retried_by_a_later_run(app, records, booked):
         assert send_reminders(session, OPEN_TIME, outbox) == 0
     assert reminded(records) == set()
 
-    def broken(to: str, body: str) -> str | None:
+    def broken(to: str, body: str, sender: str | None) -> str | None:
         raise RuntimeError("boom")
 
     with records() as session:

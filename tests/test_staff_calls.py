@@ -126,7 +126,7 @@ def test_rows_show_local_time_line_caller_status_and_outcome(
     page = client.get("/calls").get_data(as_text=True)
     assert "02.12.2026 10:00" in page  # local time, not UTC (05:00)
     assert "8 (342) 236-82-29" in page  # the line, nationally
-    assert "общественную приёмную, справочную линию" in page  # and its name
+    assert "Справочная линия" in page  # and its label (nominative: staff read it)
     assert "8 (902) 471-22-33" in page  # a Russian caller
     assert "скрыт" in page  # a withheld one
     assert "+442079460000" in page  # a foreign caller ID, as it came
@@ -396,7 +396,7 @@ def test_a_withheld_caller_and_an_unknown_event_are_shown_plainly(
         session.commit()
     page = client.get(f"/calls/{log['hidden']}").get_data(as_text=True)
     assert "скрыт" in page
-    assert "справочную линию" in page
+    assert "Справочная линия" in page
     assert '<code>teleported</code>: <span class="detail">somewhere</span>' in page
     assert "<time>10:30:03</time>" in page
 

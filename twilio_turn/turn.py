@@ -29,6 +29,7 @@ from calllog.phone.log import PhoneCallLog
 from calllog.phone.schedule import PhoneSchedule
 from calllog.phone.transcripts import PhoneTranscripts
 from calllog.phones import to_e164
+from calllog.sms import line_sender
 from db import get_session, take_write_lock
 from ivr.twiml import Speaker
 from models import Call
@@ -224,7 +225,8 @@ class TurnLog(PhoneCallLog):
 
     def send_sms(self, phone: str | None, text: str) -> None:
         """Only to a mobile, on the task queue: the answer never waits for Twilio's SMS API,
-        and an SMS failure never breaks the call."""
+        and an SMS failure never breaks the call. It goes from the sender of the call's line."""
         if phone:
             sid = self.context.call.sid
-            self.after_commit.append(lambda: enqueue(send_sms, sid, phone, text))
+            sender = line_sender(self.context.office.lines, self.context.call.line)
+            self.after_commit.append(lambda: enqueue(send_sms, sid, phone, text, sender))

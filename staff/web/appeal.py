@@ -182,7 +182,7 @@ def _can_extend(appeal: Appeal, today: date) -> bool:
 
 def _line_name(number: str) -> str:
     line = get_office().line(number)
-    return line.name if line else ""
+    return line.staff_label if line else ""
 
 
 def _call_url(call: Call) -> str | None:

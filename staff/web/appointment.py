@@ -20,7 +20,7 @@ from calllog import booking, notices
 from calllog.audit import record
 from calllog.office import get_office
 from calllog.phones import national, parse_keypad
-from calllog.sms import send_sms
+from calllog.sms import appointment_sender, send_sms
 from db import MAX_ROW_ID, get_session
 from models import Appointment, AppointmentStatus, BookingSource, Slot, StaffRole
 from staff.web import actor, bp, role_required
@@ -94,7 +94,7 @@ def change_status(appointment_id: int) -> Response:
         text = notices.booking_cancelled(
             appointment.code, _local(appointment.slot), form.note.data or ""
         )
-        send_sms(appointment.phone, text)
+        send_sms(appointment.phone, text, appointment_sender(get_office().lines, appointment))
     flash(f"Запись {appointment.code}: {label(APPOINTMENT_STATUSES, status)}.", "success")
     return back
 

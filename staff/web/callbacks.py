@@ -98,7 +98,7 @@ def _who(actor_name: str | None) -> str:
 
 def _line_name(number: str) -> str:
     line = get_office().line(number)
-    return line.name if line else ""
+    return line.staff_label if line else ""
 
 
 def _call_of(attempt: CallbackAttempt, callback: Callback) -> Call | None:

@@ -110,7 +110,9 @@ def list_page(
         for name, days in PERIODS
     ]
     periods.append(("Всё время", url_for("staff.calls", since="", until="")))
-    lines = [(line.number, f"{national(line.number)} — {line.name}") for line in office.lines]
+    lines = [
+        (line.number, f"{national(line.number)} — {line.staff_label}") for line in office.lines
+    ]
     if args.get("line") and args["line"] not in dict(lines):
         lines.append((args["line"], national(args["line"])))
     return render_template(
@@ -140,7 +142,7 @@ def list_page(
 
 def line_name(office: Office, number: str) -> str:
     line = office.line(number)
-    return line.name if line is not None else ""
+    return line.staff_label if line is not None else ""
 
 
 def caller_text(call: Call) -> str:

@@ -14,5 +14,5 @@ from staff.web import bp
 def today() -> str:
     office = get_office()
     figures = today_figures(get_session(), office.now())
-    names = {line.number: line.name for line in office.lines}
+    names = {line.number: line.staff_label for line in office.lines}
     return render_template("staff/today.html", figures=figures, line_names=names)

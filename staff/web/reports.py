@@ -36,7 +36,7 @@ def reports() -> str:
     if until < since:
         since, until = until, since
     figures = summary(get_session(), since, until, office.clock.tz)
-    lines = [(line.number, f"{national(line.number)} {line.name}") for line in office.lines]
+    lines = [(line.number, f"{national(line.number)} {line.staff_label}") for line in office.lines]
     known = {number for number, _ in lines}
     lines += [(number, number) for number in figures.by_line if number not in known]
     topics = sorted(figures.by_topic.items(), key=lambda item: -item[1])
