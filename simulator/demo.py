@@ -213,7 +213,12 @@ def _staff_work(app: Flask, session: orm.Session, now: datetime, rng: random.Ran
             at = appointment.slot.starts_at + timedelta(minutes=30)
             booking.mark_visit(session, appointment, visited, at.astimezone(now.tzinfo))
             audit.record(
-                session, OPERATOR, "change", f"appointment:{appointment.code}", at, visited.value
+                session,
+                OPERATOR,
+                "change",
+                f"appointment:{appointment.code}",
+                at,
+                f"status={visited.value}",
             )
     for callback in session.scalars(
         sa.select(Callback).where(Callback.status == CallbackStatus.PENDING).order_by(Callback.id)
