@@ -243,7 +243,8 @@ def _work_on_appeal(session: orm.Session, appeal: Appeal, at: datetime, rng: ran
     audit.record(session, OPERATOR, "change", f"appeal:{appeal.number}", at, "card: name, address")
     path = [AppealStatus.IN_REVIEW]
     if rng.random() < 0.5:
-        path.append(rng.choice((AppealStatus.EXPLAINED, AppealStatus.FORWARDED)))
+        answers = (AppealStatus.EXPLAINED, AppealStatus.FORWARDED, AppealStatus.PRACTICAL_HELP)
+        path.append(rng.choice(answers))
     for status in path:
         before = appeal.status
         appeals.change_status(session, appeal, status, "Рассмотрено на приёме.", at, OPERATOR)

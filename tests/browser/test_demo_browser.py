@@ -142,7 +142,7 @@ def test_booking_a_phone_that_holds_an_appointment_moves_it_or_books_another_vis
 
     main = demo_page.locator("main")
     assert f"На номер {national(phone)} уже есть запись" in main.inner_text()
-    shot(demo_page, "demo-10-booking-existing-choice")
+    shot(demo_page, "demo-w1-booking-existing-choice")
     demo_page.click("button:has-text('Перенести эту запись')")
 
     assert f"Запись {code} перенесена" in main.inner_text()
@@ -169,7 +169,7 @@ def test_booking_a_phone_that_holds_an_appointment_moves_it_or_books_another_vis
     assert f"Записан {national(other_phone)}, код записи" in main.inner_text()
     kept = query(demo_app, sa.select(Appointment.status).where(Appointment.id == other_id))
     assert kept[0] is AppointmentStatus.BOOKED  # type: ignore[index]
-    shot(demo_page, "demo-11-booking-another-visitor")
+    shot(demo_page, "demo-w2-booking-another-visitor")
 
 
 def test_an_overlapping_session_is_refused_on_the_schedule_page(demo_page, demo_app):
@@ -194,7 +194,7 @@ def test_an_overlapping_session_is_refused_on_the_schedule_page(demo_page, demo_
     new.locator("button[type=submit]").click()
 
     assert "У эксперта в это время уже есть приём" in demo_page.locator("main").inner_text()
-    shot(demo_page, "demo-12-schedule-overlap-refused")
+    shot(demo_page, "demo-w3-schedule-overlap-refused")
     demo_page.goto("/schedule")
     assert demo_page.locator("table.schedule tbody tr").count() == before
 
@@ -224,7 +224,7 @@ def test_an_appeal_is_answered_only_once_its_card_is_filled(demo_page, demo_app)
 
     change_status("explained", "Дан ответ по телефону")
     assert "Без фамилии и адреса ответ не даётся" in main.inner_text()
-    shot(demo_page, "demo-13-appeal-answer-refused")
+    shot(demo_page, "demo-w4-appeal-answer-refused")
     demo_page.fill("#card input[name=name]", "Петрова Анна Ивановна")
     demo_page.fill("#card input[name=address]", "г. Пермь, ул. Ленина, 1, кв. 2")
     demo_page.click("button:has-text('Сохранить карточку')")
@@ -244,6 +244,9 @@ def _record_paths(app: Flask) -> dict[str, str]:
         session = db.get_session()
         call_sid = session.scalar(
             sa.select(Call.sid).join(Call.recordings).join(Call.appeals).order_by(Call.id).limit(1)
+        )
+        booked = session.scalar(
+            sa.select(Call.sid).where(Call.outcome == "booked").order_by(Call.id).limit(1)
         )
         transfer = session.scalar(
             sa.select(Call.sid).where(Call.outcome == "transferred").order_by(Call.id).limit(1)
@@ -267,6 +270,7 @@ def _record_paths(app: Flask) -> dict[str, str]:
     return {
         "call-with-recording": f"/calls/{call_sid}",
         "call-transferred": f"/calls/{transfer}",
+        "call-booked": f"/calls/{booked}",
         "appeal": f"/appeals/{number}",
         "callback": f"/callbacks/{callback_id}",
         "schedule-session": f"/schedule/{session_id}",
@@ -290,6 +294,50 @@ LISTS = {
 }
 
 
+def menu_rows(page: Page) -> int:
+    """The lines the top menu takes (its links' distinct tops), all inside the window."""
+    tops = page.locator("header.top nav a").evaluate_all(
+        """links => links.map(link => {
+            const box = link.getBoundingClientRect();
+            return box.right <= window.innerWidth ? Math.round(box.top) : -1;
+        })"""
+    )
+    assert -1 not in tops, "a menu item lies outside the window"
+    return len(set(tops))
+
+
+def clipped_chart_texts(page: Page) -> list[str]:
+    """The texts of the report's charts that stick out of their chart."""
+    return page.locator("svg.chart").evaluate_all(
+        """charts => charts.flatMap(chart => {
+            const frame = chart.getBoundingClientRect();
+            return Array.from(chart.querySelectorAll("text")).filter(text => {
+                const box = text.getBoundingClientRect();
+                return box.left < frame.left - 0.5 || box.right > frame.right + 0.5
+                    || box.top < frame.top - 0.5 || box.bottom > frame.bottom + 0.5;
+            }).map(text => text.textContent);
+        })"""
+    )
+
+
+def contrast(page: Page, selector: str) -> float:
+    """The WCAG contrast ratio of an element's text against its background."""
+    return page.locator(selector).evaluate(
+        """element => {
+            const style = getComputedStyle(element);
+            const luminance = color => {
+                const [r, g, b] = color.match(/[\\d.]+/g).slice(0, 3).map(Number).map(c => {
+                    c /= 255;
+                    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+                });
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+            };
+            const [a, b] = [luminance(style.color), luminance(style.backgroundColor)];
+            return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        }"""
+    )
+
+
 def test_every_staff_page_with_the_demo_data(demo_page, demo_app):
     demo_page.goto("/login")
     shot(demo_page, "demo-00-login")
@@ -300,9 +348,11 @@ def test_every_staff_page_with_the_demo_data(demo_page, demo_app):
         assert reply is not None, path
         assert reply.status == 200, path
         shot(demo_page, f"demo-{index:02d}-{name}")
-        nav = demo_page.locator("header nav").first
-        fits = nav.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
-        assert fits, f"the top menu does not fit 1366 px on {path}"
+        assert menu_rows(demo_page) == 1, f"the top menu is not one line at 1366 px on {path}"
+    demo_page.goto("/reports")
+    assert clipped_chart_texts(demo_page) == []
+    demo_page.goto(pages["user"])
+    assert contrast(demo_page, "button:has-text('Отключить учётную запись')") >= 4.5
     assert "звука нет" in demo_page.goto(pages["call-with-recording"]).text()  # type: ignore[union-attr]
 
 
