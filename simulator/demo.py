@@ -224,9 +224,9 @@ def _staff_work(app: Flask, session: orm.Session, now: datetime, rng: random.Ran
         sa.select(Callback).where(Callback.status == CallbackStatus.PENDING).order_by(Callback.id)
     ).all():
         tried_at = max(callback.due_at, callback.created_at) + timedelta(minutes=20)
-        if tried_at >= now or rng.random() < 0.4:
+        if tried_at >= now or rng.random() < 0.15:
             continue
-        result = rng.choice((AttemptResult.REACHED, AttemptResult.NO_ANSWER))
+        result = rng.choice((AttemptResult.REACHED, AttemptResult.REACHED, AttemptResult.NO_ANSWER))
         callbacks.record_attempt(
             session, callback, result, tried_at, tried_at + timedelta(days=1), actor=OPERATOR
         )

@@ -40,6 +40,7 @@ from tests.conftest import OPEN_TIME, PERM
 
 pytestmark = pytest.mark.browser
 
+ANSWERED = (AppealStatus.EXPLAINED, AppealStatus.FORWARDED, AppealStatus.PRACTICAL_HELP)
 PASSWORDS = {login: password for login, password, _ in DEMO_ACCOUNTS}
 #: The day staff book on: two days after the demo's "today" (a Friday with free times).
 BOOKING_DAY = (OPEN_TIME + timedelta(days=2)).date()
@@ -253,7 +254,7 @@ def _record_paths(app: Flask) -> dict[str, str]:
         )
         number = session.scalar(
             sa.select(Appeal.number)
-            .where(Appeal.status == AppealStatus.EXPLAINED)
+            .where(Appeal.status.in_(ANSWERED))
             .order_by(Appeal.id)
             .limit(1)
         )
