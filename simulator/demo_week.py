@@ -38,7 +38,6 @@ IN_HOURS = {
     "transfer": 16,
     "no_answer": 8,
     "abandoned": 12,
-    "callback_out_of_hours": 0,
 }
 OUT_OF_HOURS = {"request": 4, "info": 2, "abandoned": 2, "callback_out_of_hours": 3}
 
@@ -61,7 +60,7 @@ class Week:
     """What the week's calls left behind, for the summary and for later calls."""
 
     kinds: Counter[str] = field(default_factory=Counter)
-    appeals: list[tuple[str, str]] = field(default_factory=list)  # (phone, number)
+    appeals: dict[str, str] = field(default_factory=dict)  # a mobile -> its appeal's number
 
     def summary(self) -> str:
         return ", ".join(f"{kind} {count}" for kind, count in sorted(self.kinds.items()))
@@ -132,22 +131,29 @@ def place_calls(
         for (at, open_now), caller in zip(moments, callers, strict=True):
             weights = IN_HOURS if open_now else OUT_OF_HOURS
             kind = rng.choices(list(weights), list(weights.values()))[0]
-            if kind == "status":
-                if not week.appeals:
-                    kind = "info"
+            if kind == "status":  # an applicant calls again about the appeal
+                if week.appeals:
+                    caller = rng.choice(list(week.appeals))
                 else:
-                    caller, number = rng.choice(week.appeals)
-            line = line_numbers[1] if kind == "booking" and rng.random() < 0.5 else line_numbers[0]
-            if kind == "info" and rng.random() < 0.5:
-                line = line_numbers[-1]
-            call = simulator.incoming_call(from_=caller, to=line)
+                    kind = "info"
+            call = simulator.incoming_call(from_=caller, to=_line(line_numbers, kind, rng))
             clock.start, clock.call = at, call
             call.start()
-            SCRIPTS[kind](call, rng, week, caller) if kind != "status" else status(call, number)
+            SCRIPTS[kind](call, rng, week, caller)
             call.finish()
             clock.call = None
             week.kinds[kind] += 1
     return week
+
+
+def _line(numbers: list[str], kind: str, rng: random.Random) -> str:
+    """The main line mostly; the booking line for half the bookings, the information line
+    for half the questions (when the office has them)."""
+    if kind == "booking" and rng.random() < 0.5:
+        return numbers[min(1, len(numbers) - 1)]
+    if kind == "info" and rng.random() < 0.5:
+        return numbers[-1]
+    return numbers[0]
 
 
 def booking(call: Call, rng: random.Random, week: Week, caller: str) -> None:
@@ -177,12 +183,12 @@ def request(call: Call, rng: random.Random, week: Week, caller: str) -> None:
         sa.select(Appeal.number).join(Appeal.calls).where(CallRow.sid == call.sid)
     )
     if number and not caller.startswith("+7342"):
-        week.appeals.append((caller, number))
+        week.appeals[caller] = number
 
 
-def status(call: Call, number: str) -> None:
+def status(call: Call, rng: random.Random, week: Week, caller: str) -> None:
     call.press("3")
-    call.press(f"{number}#")
+    call.press(f"{week.appeals[caller]}#")
 
 
 def info(call: Call, rng: random.Random, week: Week, caller: str) -> None:
@@ -213,6 +219,7 @@ def callback_out_of_hours(call: Call, rng: random.Random, week: Week, caller: st
 SCRIPTS: dict[str, Callable[[Call, random.Random, Week, str], None]] = {
     "booking": booking,
     "request": request,
+    "status": status,
     "info": info,
     "transfer": transfer,
     "no_answer": no_answer,
