@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     import cli
     import webhooks
     from simulator.cli import ivr_cli
+    from simulator.demo import demo_cli
     from staff import api, web
 
     app.register_blueprint(webhooks.bp)
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     web.csrf.exempt(api.bp)
     cli.init_app(app)
     app.cli.add_command(ivr_cli)
+    app.cli.add_command(demo_cli)
     _replay_spool(app)
     return app
 

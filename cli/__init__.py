@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 import click
-import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from calllog import audit, migrate, schedule, tokens
+from calllog import audit, migrate, tokens
 from calllog.office import get_office
-from calllog.staff import create_user, find_user
+from calllog.staff import create_user
 from cli import periodic
 from cli.appeals import appeals_cli, cli_actor
 from cli.personal_data import personal_data_cli
@@ -20,7 +19,7 @@ from cli.recordings import recordings_cli, retention_cli
 from cli.reminders import reminders_cli
 from cli.sms_senders import check_sms_sender
 from db import get_session
-from models import ReceptionSession, StaffRole
+from models import StaffRole
 from outbound.twilio_rest import twilio_client
 from twilio_turn.replay import replay_spool
 
@@ -28,7 +27,6 @@ db_cli = AppGroup("db", help="The database schema (Alembic migrations).")
 staff_cli = AppGroup("staff", help="Staff accounts and API tokens.")
 twilio_cli = AppGroup("twilio", help="The lines' settings on the Twilio account.")
 spool_cli = AppGroup("spool", help="Messages kept while the database was down.")
-demo_cli = AppGroup("demo", help="Demonstration data.")
 
 ROLE = click.Choice([role.value for role in StaffRole])
 
@@ -192,58 +190,6 @@ def spool_replay() -> None:
     click.echo(f"replayed {count} spooled webhook(s)")
 
 
-DEMO_EXPERTS = (
-    ("Иванова Мария Петровна", "депутат Законодательного собрания Пермского края"),
-    ("Смирнов Алексей Викторович", "юрист, консультант по жилищным вопросам"),
-    ("Кузнецова Ольга Сергеевна", "специалист по социальной защите"),
-)
-# Places are spoken on the phone: words, not abbreviations.
-OFFICE_PLACE = "город Пермь, улица Екатерининская, дом 210, кабинет 3"
-OUTREACH_PLACE = "город Краснокамск, улица Карла Маркса, дом 3, администрация, зал заседаний"
-
-
-@demo_cli.command("seed")
-def demo_seed() -> None:
-    """A month of reception sessions (office and one outreach) and a demo staff account."""
-    session = get_session()
-    office = get_office()
-    now = office.now()
-    if session.scalar(sa.select(ReceptionSession.id).where(ReceptionSession.starts_at > now)):
-        click.echo("upcoming reception sessions exist already: nothing seeded")
-        return
-    day = now.date() + timedelta(days=1)
-    created = 0
-    while day <= now.date() + timedelta(days=30):
-        if day.weekday() in (1, 3) and office.hours.intervals(day):
-            expert, title = DEMO_EXPERTS[created % len(DEMO_EXPERTS)]
-            schedule.create_session(
-                session,
-                expert=expert,
-                title=title,
-                place=OFFICE_PLACE,
-                starts_at=datetime.combine(day, time(10), office.clock.tz),
-                ends_at=datetime.combine(day, time(13), office.clock.tz),
-                slot_minutes=20,
-            )
-            created += 1
-        day += timedelta(days=1)
-    outreach_day = now.date() + timedelta(days=16)
-    schedule.create_session(
-        session,
-        expert=DEMO_EXPERTS[0][0],
-        title=DEMO_EXPERTS[0][1],
-        place=OUTREACH_PLACE,
-        starts_at=datetime.combine(outreach_day, time(11), office.clock.tz),
-        ends_at=datetime.combine(outreach_day, time(14), office.clock.tz),
-        slot_minutes=30,
-        outreach=True,
-    )
-    if find_user(session, "demo") is None:
-        create_user(session, "demo", "demo-password", StaffRole.SUPERVISOR, now)
-    session.commit()
-    click.echo(f"{created + 1} reception sessions; staff account demo / demo-password")
-
-
 @click.command("worker")
 @click.option("--workers", type=click.IntRange(1), default=2, show_default=True)
 @with_appcontext
@@ -266,7 +212,6 @@ def init_app(app: Flask) -> None:
         staff_cli,
         twilio_cli,
         spool_cli,
-        demo_cli,
         reminders_cli,
         recordings_cli,
         retention_cli,

@@ -22,10 +22,9 @@ import models
 import settings
 from app import create_app
 from calllog.migrate import alembic_config
-from calllog.staff import password_matches
 from clock import FixedClock
-from models import ApiToken, Appeal, Call, ReceptionSession, Slot, StaffRole, StaffUser
-from tests.conftest import BASE_URL, LINE, MOBILE, PERM
+from models import ApiToken, Appeal, Call, StaffRole, StaffUser
+from tests.conftest import BASE_URL, LINE, MOBILE
 from tests.fakes import FakeTwilioHttp
 from twilio_turn import spool
 
@@ -399,70 +398,6 @@ def test_the_spool_is_replayed_when_the_app_starts(
             assert connection.scalar(sa.select(sa.func.count()).select_from(Appeal)) == 1
     finally:
         engine.dispose()
-
-
-# --- demo seed --------------------------------------------------------------------------------
-
-
-def test_demo_seed_creates_a_month_of_sessions_and_the_demo_account(
-    runner: FlaskCliRunner, records: Callable[[], orm.Session], clock: FixedClock
-) -> None:
-    now = clock.now()
-    result = invoke(runner, "demo", "seed")
-    assert result.exit_code == 0, output_of(result)
-
-    with records() as session:
-        sessions = session.scalars(sa.select(ReceptionSession)).all()
-        assert len(sessions) >= 5
-        outreach = [s for s in sessions if s.outreach]
-        office = [s for s in sessions if not s.outreach]
-        assert len(outreach) == 1
-        assert office
-        assert len({s.place for s in office}) == 1
-        assert outreach[0].place not in {s.place for s in office}
-        for reception in sessions:
-            assert now < reception.starts_at <= now + timedelta(days=31)
-            assert reception.starts_at < reception.ends_at
-            assert reception.expert
-            assert reception.slots
-        assert session.scalar(sa.select(sa.func.count(Slot.id))) >= 5 * 9
-        demo = session.scalars(sa.select(StaffUser).where(StaffUser.login == "demo")).one()
-        assert demo.active
-    assert "demo" in result.stdout
-
-
-def test_demo_seed_sessions_fall_on_open_days(
-    app: Flask, runner: FlaskCliRunner, records: Callable[[], orm.Session]
-) -> None:
-    invoke(runner, "demo", "seed")
-    hours = app.extensions["office"].hours
-    with records() as session:
-        for reception in session.scalars(
-            sa.select(ReceptionSession).where(~ReceptionSession.outreach)
-        ):
-            day = reception.starts_at.astimezone(PERM).date()
-            assert hours.intervals(day), day
-
-
-def test_demo_seed_twice_keeps_one_demo_account(
-    runner: FlaskCliRunner, records: Callable[[], orm.Session]
-) -> None:
-    assert invoke(runner, "demo", "seed").exit_code == 0
-    assert invoke(runner, "demo", "seed").exit_code == 0
-    with records() as session:
-        assert (
-            session.scalar(sa.select(sa.func.count(StaffUser.id)).where(StaffUser.login == "demo"))
-            == 1
-        )
-
-
-def test_the_demo_account_signs_in(
-    runner: FlaskCliRunner, records: Callable[[], orm.Session]
-) -> None:
-    invoke(runner, "demo", "seed")
-    with records() as session:
-        demo = session.scalars(sa.select(StaffUser).where(StaffUser.login == "demo")).one()
-        assert password_matches(demo, "demo-password")
 
 
 def test_the_appeal_path_is_the_same_on_the_command_line(runner, records, clock) -> None:

@@ -14,7 +14,7 @@ from calllog.office import get_office
 from models import AuditEntry, StaffRole
 from staff.web import bp, role_required
 from staff.web.appeals import keyset_page, page_url
-from staff.web.audit_words import ACTIONS, action, detail, subject, subject_code
+from staff.web.audit_words import ACTIONS, action, detail, subject, subject_code, who
 from staff.web.forms import StaffForm, options
 
 
@@ -76,6 +76,7 @@ def audit() -> str:
         form=form,
         entries=entries,
         action_words=action,
+        actor_words=who,
         subject_of=subject,
         detail_words=detail,
         next_url=page_url(next_cursor) if next_cursor else None,

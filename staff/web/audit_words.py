@@ -15,7 +15,7 @@ from datetime import date
 
 from flask import url_for
 
-from staff.web.labels import APPEAL_STATUSES, APPOINTMENT_STATUSES, OUTCOMES
+from staff.web.labels import APPEAL_STATUSES, APPOINTMENT_STATUSES, CALLBACK_STATUSES, OUTCOMES
 
 ACTIONS = {
     "view": "просмотр",
@@ -145,7 +145,10 @@ _RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"attempt (\w+)"), lambda m: "попытка: " + ATTEMPTS.get(m[1], m[1])),
     (
         re.compile(r"status=(\w+)"),
-        lambda m: "статус: " + APPOINTMENT_STATUSES.get(m[1], APPEAL_STATUSES.get(m[1], m[1])),
+        lambda m: (
+            "статус: "
+            + {**CALLBACK_STATUSES, **APPEAL_STATUSES, **APPOINTMENT_STATUSES}.get(m[1], m[1])
+        ),
     ),
     (re.compile(r"edited (.+)"), lambda m: "изменено: " + _fields(m[1], SESSION_FIELDS)),
     (
@@ -224,6 +227,16 @@ def _filters(text: str) -> str:
 
 def action(code: str) -> str:
     return ACTIONS.get(code, code)
+
+
+#: Who acted, by the prefix of the actor the entries keep (``staff:olga``, ``token:crm``).
+ACTOR_KINDS = {"staff": "", "token": "ключ API ", "cli": "командная строка: "}
+
+
+def who(actor: str) -> str:
+    """The actor in words: a staff member's login alone, a key or the command line named."""
+    kind, _, name = actor.partition(":")
+    return ACTOR_KINDS[kind] + name if name and kind in ACTOR_KINDS else actor
 
 
 #: The words staff may type in the subject filter, for the codes the entries keep.

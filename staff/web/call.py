@@ -34,6 +34,9 @@ EVENT_KINDS = {
     "wrong_key": "Неверная клавиша",
     "consent": "Согласие на обработку персональных данных",
     "consent_refused": "Согласие не дано",
+    "experts_offered": "Предложены специалисты",
+    "expert_chosen": "Выбран специалист",
+    "no_choice": "Выбор не сделан",
     "slots_offered": "Предложено время приёма",
     "slot_chosen": "Выбрано время приёма",
     "slot_taken": "Время уже занято",
@@ -47,12 +50,15 @@ EVENT_KINDS = {
     "empty_recording": "Пустая запись",
     "contact_typed": "Введён номер для связи",
     "contact_invalid": "Номер для связи не распознан",
+    "contact_retype": "Номер для связи вводится заново",
+    "status_request": "Запрос статуса обращения",
     "appeal_not_found": "Обращение не найдено",
     "status_told": "Сообщён статус обращения",
     "status_withheld": "Статус не сообщён: звонок не с номера заявителя",
     "info": "Адрес и часы работы",
     "person": "Просьба соединить с сотрудником",
     "dial": "Вызов сотрудников",
+    "staff_accepted": "Сотрудник принял звонок",
     "dial_result": "Результат соединения",
     "callback_queued": "Поставлен в очередь обратных звонков",
     "outcome": "Итог звонка",
@@ -142,8 +148,14 @@ def event_detail(office: Office, kind: str, detail: str) -> str:
         return label(OUTCOMES, detail)
     if kind == "ended" and detail == "completed":
         return ""
-    if kind in ("status", "ended", "dial_result"):
+    if kind == "dial_result":  # "completed 238 s"
+        status, _, seconds = detail.partition(" ")
+        words = label(CALL_STATUSES, status)
+        return f"{words}, {seconds.removesuffix(' s')} с" if seconds.endswith(" s") else words
+    if kind in ("status", "ended"):
         return label(CALL_STATUSES, detail)
+    if kind.endswith("_recorded") and detail.startswith("RE"):
+        return ""  # a recording's SID: the recording is listed above, with its player
     if kind == "callback_queued":
         return label(CALLBACK_REASONS, detail)
     if kind == "consent":

@@ -34,7 +34,7 @@ from calllog.retention import RetentionAges
 from db import get_session
 from models import StaffRole
 from staff.web import actor, bp, role_required
-from staff.web.call import EVENT_KINDS
+from staff.web.call import EVENT_KINDS, event_detail
 from staff.web.forms import StaffForm, printable, strip
 from staff.web.labels import (
     APPEAL_CHANNELS,
@@ -77,6 +77,7 @@ def report_html(data: PersonalData, now: datetime, *, standalone: bool = True) -
         office=office,
         ages=RetentionAges.from_config(current_app.config),
         labels=_labels(),
+        event_words=lambda kind, detail: event_detail(office, kind, detail),
         kept={
             "appeal": KEPT_APPEAL,
             "consent": KEPT_CONSENT,

@@ -15,7 +15,7 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Response, abort, request
+from flask import Response, abort, current_app, request
 from sqlalchemy import orm
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wsgi import wrap_file
@@ -31,7 +31,20 @@ from staff.web import actor, bp, role_required
 log = logging.getLogger(__name__)
 
 MIMETYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
+#: Why a recording not copied yet never will be: no Twilio account to copy it from (a demo).
+NO_TWILIO = (
+    "звука нет: сервис не подключён к Twilio, записи копировать неоткуда "
+    "(в демонстрации звонки смоделированы, аудио у них нет)"
+)
 LISTEN_AUDIT_WINDOW = timedelta(minutes=10)
+
+
+@bp.app_context_processor
+def recording_words() -> dict[str, str | None]:
+    """``audio_unavailable``: what a recording waiting for its copy says without Twilio."""
+    config = current_app.config
+    connected = config["TWILIO_ACCOUNT_SID"] and config["TWILIO_AUTH_TOKEN"]
+    return {"audio_unavailable": None if connected else NO_TWILIO}
 
 
 @bp.get("/recordings/<id:recording_id>")

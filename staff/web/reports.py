@@ -26,6 +26,10 @@ def _date_arg(name: str, default: date) -> date:
         abort(400)
 
 
+#: What an empty chart says: why it has nothing to show.
+NO_CALLS = "За выбранный период звонков не было."
+
+
 @bp.get("/reports")
 @role_required(StaffRole.SUPERVISOR)
 def reports() -> str:
@@ -42,13 +46,23 @@ def reports() -> str:
     topics = sorted(figures.by_topic.items(), key=lambda item: -item[1])
     charts = {
         "days": calls_per_day(
-            figures.calls_per_day, lines, since, until, title="Звонки по дням и линиям"
+            figures.calls_per_day,
+            lines,
+            since,
+            until,
+            title="Звонки по дням и линиям",
+            empty=NO_CALLS,
         ),
         "outcomes": bars(
             [(label(OUTCOMES, k), v) for k, v in figures.by_outcome.items()],
             title="Чем закончились звонки",
+            empty=NO_CALLS,
         ),
-        "topics": bars([(office.topic_name(k), v) for k, v in topics], title="Темы обращений"),
+        "topics": bars(
+            [(office.topic_name(k), v) for k, v in topics],
+            title="Темы обращений",
+            empty="За выбранный период обращений не было.",
+        ),
     }
     return render_template(
         "staff/reports.html",

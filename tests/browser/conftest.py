@@ -117,11 +117,22 @@ def page(browser: Browser, base_url: str) -> Iterator[Page]:
     context.close()
 
 
+#: What each screenshot's page showed (its text and the texts of its fields' hints), for
+#: the scan for words staff cannot read (tests/browser/test_demo_browser.py).
+RENDERED: dict[str, str] = {}
+VISIBLE_TEXT = """() => [document.title, document.body.innerText,
+  ...Array.from(document.querySelectorAll("[placeholder], [title], [aria-label], img[alt]"),
+    el => [el.placeholder, el.title, el.getAttribute("aria-label"), el.alt].join(" ")),
+  ...Array.from(document.querySelectorAll("option, svg text"), el => el.textContent),
+].join("\\n")"""
+
+
 def shot(page: Page, name: str) -> Path:
-    """Keep a screenshot of the page as a test artefact."""
+    """Keep a screenshot of the page as a test artefact, and what it showed."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    RENDERED[name] = page.evaluate(VISIBLE_TEXT)
     return path
 
 
@@ -133,10 +144,14 @@ def sign_in(page: Page, login: str) -> None:
     page.wait_for_url("**/")
 
 
-#: The scan of the audit table reads what every other browser test wrote, so it goes last.
-LAST = "test_the_audit_table_of_the_browser_run_holds_no_phone_number_or_name"
+#: The scans of the audit table and of the rendered pages read what every other browser
+#: test wrote or showed, so they go last.
+LAST = (
+    "test_the_audit_table_of_the_browser_run_holds_no_phone_number_or_name",
+    "test_no_page_of_the_browser_run_shows_an_english_word_or_a_code",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    last = [item for item in items if item.name == LAST]
-    items[:] = [item for item in items if item.name != LAST] + last
+    last = [item for item in items if item.name in LAST]
+    items[:] = [item for item in items if item.name not in LAST] + last
