@@ -253,10 +253,7 @@ def _record_paths(app: Flask) -> dict[str, str]:
             sa.select(Call.sid).where(Call.outcome == "transferred").order_by(Call.id).limit(1)
         )
         number = session.scalar(
-            sa.select(Appeal.number)
-            .where(Appeal.status.in_(ANSWERED))
-            .order_by(Appeal.id)
-            .limit(1)
+            sa.select(Appeal.number).where(Appeal.status.in_(ANSWERED)).order_by(Appeal.id).limit(1)
         )
         callback_id = session.scalar(
             sa.select(Callback.id).join(Callback.attempts).order_by(Callback.id).limit(1)
