@@ -122,6 +122,7 @@ def list_page(
         next_url=url_for("staff.calls", **query_args, cursor=next_cursor) if next_cursor else None,
         start_url=url_for("staff.calls", **query_args),
         export_url=url_for("staff.calls_export", **query_args),
+        codes_export_url=url_for("staff.calls_export", **query_args, format="codes"),
         periods=periods,
         lines=lines,
         outcomes=OUTCOMES,
