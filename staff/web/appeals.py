@@ -22,6 +22,7 @@ from calllog import appeal_search, transcripts
 from calllog import appeals as service
 from calllog.appeal_queries import AppealFilters, Deadline, appeals_query, day_bounds
 from calllog.audit import record
+from calllog.call_queries import REVERSED_RUSSIAN
 from calllog.office import get_office
 from db import get_session
 from models import Appeal, AppealStatus, StaffRole
@@ -62,6 +63,15 @@ class FilterForm(StaffForm):
         self.status.choices = options(APPEAL_STATUSES.items(), "все")
         self.topic.choices = _topic_choices("все")
         self.deadline.choices = options(DEADLINES.items(), "все")
+
+    def validate_until(self, field: DateField) -> None:
+        if (
+            field.data
+            and self.since.data
+            and not self.since.errors
+            and field.data < self.since.data
+        ):
+            raise ValidationError(REVERSED_RUSSIAN)
 
     def validate_phone(self, field: StringField) -> None:
         if field.data and not any(char.isdigit() for char in field.data):

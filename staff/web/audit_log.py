@@ -7,9 +7,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import render_template, request
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from calllog.appeal_queries import day_bounds
+from calllog.call_queries import REVERSED_RUSSIAN
 from calllog.office import get_office
 from models import AuditEntry, StaffRole
 from staff.web import bp, role_required
@@ -34,6 +35,15 @@ class AuditFilterForm(StaffForm):
 
     def __init__(self) -> None:
         super().__init__(formdata=request.args)
+
+    def validate_until(self, field: DateField) -> None:
+        if (
+            field.data
+            and self.since.data
+            and not self.since.errors
+            and field.data < self.since.data
+        ):
+            raise ValidationError(REVERSED_RUSSIAN)
 
     def query(self, tz: Any) -> sa.Select[tuple[AuditEntry]]:
         """The entries matching the fields that passed validation, newest first."""
