@@ -80,7 +80,10 @@ def test_the_log_filters_by_actor_action_subject_and_period(client, sign_in, ent
     sign_in(StaffRole.SUPERVISOR, "olga")
 
     assert subjects(client, actor="boris") == ["обращение № 654321"]
-    assert subjects(client, actor="anna", action="view") == ["звонок не из журнала", "обращение № 123456"]
+    assert subjects(client, actor="anna", action="view") == [
+        "звонок не из журнала",
+        "обращение № 123456",
+    ]
     twice = ["обращение № 123456", "обращение № 123456"]
     assert subjects(client, subject="appeal:123456") == twice
     assert subjects(client, subject="обращение № 123456") == twice
