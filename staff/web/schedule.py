@@ -168,8 +168,7 @@ def _create(form: SessionForm) -> Any:
     session.commit()
     places = counted(len(reception.slots), "запись", "записи", "записей")
     flash(
-        f"Приём {starts_at:%d.%m.%Y} {starts_at:%H:%M}–{ends_at:%H:%M} добавлен: "
-        f"{places}.",
+        f"Приём {starts_at:%d.%m.%Y} {starts_at:%H:%M}–{ends_at:%H:%M} добавлен: {places}.",
         "success",
     )
     return redirect(url_for("staff.schedule"))
