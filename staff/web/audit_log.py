@@ -18,7 +18,7 @@ from calllog.office import get_office
 from db import get_session
 from models import AuditEntry, Call, Slot, StaffRole
 from staff.web import bp, role_required
-from staff.web.appeals import keyset_page, page_url
+from staff.web.appeals import keyset_page, page_url, total
 from staff.web.audit_subjects import actor_words, call_sids, subject, subject_code
 from staff.web.audit_words import ACTIONS, action, detail, slot_ids
 from staff.web.forms import StaffForm, options
@@ -82,8 +82,9 @@ def audit() -> str:
     form = AuditFilterForm()
     form.validate()
     office = get_office()
+    query = form.query(office.clock.tz)
     entries, next_cursor = keyset_page(
-        form.query(office.clock.tz),
+        query,
         (AuditEntry.at, AuditEntry.id),
         lambda entry: (entry.at, entry.id),
     )
@@ -95,6 +96,7 @@ def audit() -> str:
         "staff/audit.html",
         form=form,
         entries=entries,
+        total=total(query),
         action_words=action,
         actor_words=actor_words,
         subject_of=lambda code: subject(code, call_times),
