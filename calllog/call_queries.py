@@ -25,6 +25,8 @@ from models import Call, CallOutcome
 
 FIRST_DATE = date.min + timedelta(days=2)
 LAST_DATE = date.max - timedelta(days=2)
+#: A period whose end comes before its start, in the staff pages' words.
+REVERSED_RUSSIAN = "Конец периода раньше начала: проверьте даты."
 #: Row ids a cursor may name: ids are 32-bit integers on PostgreSQL.
 MAX_ROW_ID = 2**31
 
@@ -75,9 +77,12 @@ class CallFilters:
                     "outcome", f"unknown outcome {value!r}", "Неизвестный итог звонка."
                 )
             outcome = CallOutcome(value)
+        since, until = parse_date(args, "since"), parse_date(args, "until")
+        if since and until and until < since:
+            raise FilterError("until", "until must not be before since", REVERSED_RUSSIAN)
         return cls(
-            since=parse_date(args, "since"),
-            until=parse_date(args, "until"),
+            since=since,
+            until=until,
             line=args.get("line") or None,
             outcome=outcome,
             status=args.get("status") or None,

@@ -35,9 +35,14 @@ def find_call(session: orm.Session, sid: str) -> Call | None:
 
 
 def start_call(
-    session: orm.Session, facts: CallFacts, line: str, now: datetime
+    session: orm.Session, facts: CallFacts, line: str, now: datetime, *, answered: bool = False
 ) -> tuple[Call, bool]:
     """The call ``facts`` name, created on its first webhook; ``(call, created)``.
+
+    ``answered``: this request is one the service answers with TwiML, so Twilio answers
+    the call now (it asks for TwiML while the call rings, and picks up on the answer):
+    the call's ``answered_at`` is set if it was not yet. Recording and status callbacks
+    do not answer a call; an ``in-progress`` status callback sets it too (:func:`apply_status`).
 
     Twilio may retry the first request, or the status callback may come first; either way
     there is one row per CallSid. A call's first request (``ringing``) inserts at once,
@@ -46,15 +51,18 @@ def start_call(
     """
     sid = facts.sid
     if facts.status not in FIRST_STATUSES and (call := find_call(session, sid)) is not None:
-        _complete(call, facts, line)
+        _complete(call, facts, line, now if answered else None)
         return call, False
     caller = parse_caller(facts.from_raw)
-    call = insert_unless_exists(session, Call, _new_call(facts, line, caller, now))
+    row = _new_call(facts, line, caller, now)
+    if answered:
+        row["answered_at"] = now
+    call = insert_unless_exists(session, Call, row)
     if call is None:
         call = find_call(session, sid)
         if call is None:
             raise LookupError(f"call {sid} was neither inserted nor found")
-        _complete(call, facts, line)
+        _complete(call, facts, line, now if answered else None)
         return call, False
     add_event(call, "started", f"line {line}", now)
     # The line is masked too: a call to a number that is not one of ours (a staff call
@@ -64,9 +72,12 @@ def start_call(
     return call, True
 
 
-def _complete(call: Call, facts: CallFacts, line: str) -> None:
+def _complete(call: Call, facts: CallFacts, line: str, answered_at: datetime | None) -> None:
     """Fill in who called which line, when the call was first logged from a callback
-    that does not carry them (a recording callback has no ``From`` or ``To``)."""
+    that does not carry them (a recording callback has no ``From`` or ``To``), and when
+    it was answered, if this request answers it first."""
+    if call.answered_at is None and answered_at is not None:
+        call.answered_at = answered_at
     if not call.line and line:
         call.line = line[:64]
     if not call.caller_raw and facts.from_raw:

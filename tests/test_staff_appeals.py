@@ -547,3 +547,56 @@ def test_a_form_without_its_csrf_token_is_refused(config, client, operator, appe
 
     assert reply.status_code == 400
     assert load(records, number).status is AppealStatus.REGISTERED
+
+
+# --- the appeal's text: bounded, and wrapped on the page ---------------------------------
+
+APPEAL_TEXT_MAX = 10_000
+
+
+def test_the_appeal_text_is_bounded_on_the_card(client, operator, appeal, records):
+    number = appeal()
+
+    reply = post(
+        client, f"/appeals/{number}/card", topic="housing", transcript="а" * (APPEAL_TEXT_MAX + 1)
+    )
+
+    assert reply.status_code == 422
+    assert "Не длиннее 10 000 символов." in reply.get_data(as_text=True)
+    assert load(records, number).transcript is None
+    reply = post(client, f"/appeals/{number}/card", topic="housing", transcript="а" * 10_000)
+    assert reply.status_code == 302
+    assert len(load(records, number).transcript) == APPEAL_TEXT_MAX
+
+
+def test_the_appeal_text_is_bounded_on_a_new_appeal(client, operator, records):
+    page = client.get("/appeals/new").get_data(as_text=True)
+    assert f'maxlength="{APPEAL_TEXT_MAX}"' in page
+
+    reply = post(
+        client,
+        "/appeals/new",
+        topic="housing",
+        channel="visit",
+        transcript="а" * (APPEAL_TEXT_MAX + 1),
+    )
+
+    assert reply.status_code == 422
+    assert "Не длиннее 10 000 символов." in reply.get_data(as_text=True)
+    assert records().scalar(sa.select(sa.func.count(Appeal.id))) == 0
+
+
+def test_a_long_appeal_text_wraps_on_the_page(client, operator, appeal, records, app):
+    number = appeal()
+    unbroken = "ы" * 500
+    post(client, f"/appeals/{number}/card", topic="housing", transcript=f"{unbroken}\nвторая")
+
+    page = client.get(f"/appeals/{number}").get_data(as_text=True)
+
+    assert f'<dd class="transcript">{unbroken}\nвторая</dd>' in page
+    reply = client.get("/static/staff/style.css")
+    css = reply.get_data(as_text=True)
+    reply.close()
+    rule = re.search(r"dd\.transcript[^{]*\{([^}]*)\}", css).group(1)
+    assert "white-space: pre-wrap" in rule
+    assert "overflow-wrap: anywhere" in rule

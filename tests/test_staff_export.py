@@ -38,8 +38,11 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def export(client: FlaskClient, **query: str) -> tuple[object, list[list[str]]]:
-    """The export's response and its rows (the header first), read as Excel would."""
-    reply = client.get("/calls/export.csv?" + urlencode(query))
+    """The codes variant's response and its rows (the header first), read as Excel would.
+
+    The Russian variant (the default) is :mod:`tests.test_staff_export_variants`'s.
+    """
+    reply = client.get("/calls/export.csv?" + urlencode({**query, "format": "codes"}))
     assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
     data = reply.get_data()
     assert data.startswith(BOM)

@@ -137,7 +137,7 @@ class TwilioTurn(TwilioLeg):
         take_write_lock(session, Call.__table__)
         now = office.now()
         line = match_line(office.lines, webhook.call)
-        call, created = calls.start_call(session, webhook.call, line, now)
+        call, created = calls.start_call(session, webhook.call, line, now, answered=True)
         return cls(webhook, get_speaker(), office, session, now, call, created)
 
     @property

@@ -125,7 +125,10 @@ def day_start(day: date) -> datetime:
 
 
 def day_range(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
-    """``[start, end)`` moments for local dates ``since`` to ``until``, inclusive."""
+    """``[start, end)`` moments for local dates ``since`` to ``until``, inclusive; a period
+    ending before it starts is a 400."""
+    if since and until and until < since:
+        abort(400, "until must not be before since")
     start = day_start(since) if since else None
     end = day_start(until + timedelta(days=1)) if until else None
     return start, end

@@ -6,7 +6,9 @@ without this document following.
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+import re
+
+from flask import Response, abort, jsonify, request
 
 from staff.api import bp
 from staff.api.openapi_schemas import (
@@ -202,3 +204,26 @@ DOCUMENT: Schema = {
 @bp.get("/openapi.json")
 def openapi() -> Response:
     return jsonify(DOCUMENT)
+
+
+def query_names(rule: str, method: str) -> list[str]:
+    """The query arguments this document declares for a Flask ``rule`` (``/api/calls/<sid>``)."""
+    template = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.removeprefix("/api"))
+    operation = PATHS.get(template, {}).get(method.lower(), {})
+    return [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+
+
+@bp.before_request
+def refuse_unknown_arguments() -> None:
+    """A query argument the document does not declare is a 400 naming the allowed ones.
+
+    A misspelt filter (``?stauts=``) silently ignored would answer with every record.
+    """
+    if request.url_rule is None:
+        return
+    method = "GET" if request.method == "HEAD" else request.method
+    allowed = query_names(request.url_rule.rule, method)
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        names = ", ".join(allowed) if allowed else "none"
+        abort(400, f"unknown query parameter {unknown[0]!r}; allowed: {names}")

@@ -33,7 +33,7 @@ from models import (
 )
 from staff.web import actor, bp, role_required
 from staff.web.appeals import appeal_labels
-from staff.web.forms import StaffForm, options
+from staff.web.forms import APPEAL_TEXT_LENGTH, StaffForm, options
 from staff.web.labels import APPEAL_STATUSES, RECORDING_KINDS
 
 NOTE_MAX = 400
@@ -55,7 +55,7 @@ class CardForm(StaffForm):
     topic = SelectField("Тема", validators=[DataRequired()])
     name = StringField("Фамилия, имя, отчество", validators=[Optional(), Length(max=200)])
     address = StringField("Почтовый адрес для ответа", validators=[Optional(), Length(max=300)])
-    transcript = TextAreaField("Содержание обращения", validators=[Optional(), Length(max=10_000)])
+    transcript = TextAreaField("Содержание обращения", validators=[Optional(), APPEAL_TEXT_LENGTH])
     anonymous = BooleanField("Анонимное, ответ не направляется")
 
     def __init__(self, *args: Any, current_topic: str | None = None, **kwargs: Any) -> None:

@@ -17,7 +17,7 @@ from db import get_session
 from models import AppealChannel, StaffRole
 from staff.web import actor, bp, role_required
 from staff.web.appeal import CardForm, commit_change
-from staff.web.forms import options
+from staff.web.forms import APPEAL_TEXT_LENGTH, options
 
 #: Staff type in appeals that came in person or by post; phone ones come from the line.
 TYPED_CHANNELS = {
@@ -32,7 +32,7 @@ class NewAppealForm(CardForm):
     )
     phone = StringField("Телефон для связи", validators=[Optional(), Length(max=40)])
     transcript = TextAreaField(
-        "Содержание обращения", validators=[DataRequired(), Length(max=10_000)]
+        "Содержание обращения", validators=[DataRequired(), APPEAL_TEXT_LENGTH]
     )
 
     def validate_phone(self, field: StringField) -> None:

@@ -22,6 +22,7 @@ from calllog import appeal_search, transcripts
 from calllog import appeals as service
 from calllog.appeal_queries import AppealFilters, Deadline, appeals_query, day_bounds
 from calllog.audit import record
+from calllog.call_queries import REVERSED_RUSSIAN
 from calllog.office import get_office
 from db import get_session
 from models import Appeal, AppealStatus, StaffRole
@@ -62,6 +63,15 @@ class FilterForm(StaffForm):
         self.status.choices = options(APPEAL_STATUSES.items(), "все")
         self.topic.choices = _topic_choices("все")
         self.deadline.choices = options(DEADLINES.items(), "все")
+
+    def validate_until(self, field: DateField) -> None:
+        if (
+            field.data
+            and self.since.data
+            and not self.since.errors
+            and field.data < self.since.data
+        ):
+            raise ValidationError(REVERSED_RUSSIAN)
 
     def validate_phone(self, field: StringField) -> None:
         if field.data and not any(char.isdigit() for char in field.data):
@@ -105,6 +115,12 @@ def keyset_page(
     return rows[:size], next_cursor
 
 
+def total(query: sa.Select[Any]) -> int:
+    """How many rows ``query`` selects in all (its pages together), for «Всего: …»."""
+    counting = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    return get_session().scalar(counting) or 0
+
+
 def page_url(cursor: str | None) -> str:
     """This page's URL with its filters and another cursor (None: the first page)."""
     args = {name: value for name, value in request.args.items() if name != "cursor" and value}
@@ -129,10 +145,12 @@ def appeals() -> str:
     if words:
         # Ranked by relevance, highlighted; paged by position in the results.
         query = appeal_search.ranked(session, query, words)
+        count = total(query)
         page, next_cursor = ranked_page(
             query.options(orm.selectinload(Appeal.transcripts)), PAGE_SIZE
         )
     else:
+        count = total(query)
         page, next_cursor = keyset_page(
             query,
             (Appeal.created_at, Appeal.id),
@@ -144,6 +162,7 @@ def appeals() -> str:
         "staff/appeals.html",
         form=form,
         appeals=page,
+        total=count,
         next_url=page_url(next_cursor) if next_cursor else None,
         first_url=page_url(None) if request.args.get("cursor") else None,
         today=office.now().date(),

@@ -36,7 +36,7 @@ from models import (
     Slot,
     StaffRole,
 )
-from staff.web import actor, bp, role_required
+from staff.web import actor, appointment_search, bp, role_required
 from staff.web.forms import optional_text, printable, strip
 from staff.web.labels import APPOINTMENT_STATUSES, label
 
@@ -111,7 +111,10 @@ class SessionDay:
 @bp.get("/appointments", endpoint="appointments")
 @role_required(StaffRole.OPERATOR)
 def day_page() -> Any:
-    """The day's page; ``?code=`` finds an appointment by its booking code and shows its day."""
+    """The day's page; ``?code=`` finds an appointment by its booking code and shows its day,
+    ``?q=`` by its code or phone across days (:mod:`staff.web.appointment_search`)."""
+    if typed := request.args.get("q", ""):
+        return appointment_search.search(typed)
     code = request.args.get("code", "").strip()
     if code:
         found = booking.find_by_code(get_session(), code) if code.isdigit() else None

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 import sqlalchemy as sa
+from babel.dates import format_datetime
 from flask import render_template, request
+from sqlalchemy import orm
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from calllog.appeal_queries import day_bounds
+from calllog.call_queries import REVERSED_RUSSIAN
 from calllog.office import get_office
-from models import AuditEntry, StaffRole
+from db import get_session
+from models import AuditEntry, Call, Slot, StaffRole
 from staff.web import bp, role_required
-from staff.web.appeals import keyset_page, page_url
-from staff.web.audit_words import ACTIONS, action, detail, subject, subject_code, who
+from staff.web.appeals import keyset_page, page_url, total
+from staff.web.audit_subjects import actor_words, call_sids, subject, subject_code
+from staff.web.audit_words import ACTIONS, action, detail, slot_ids
 from staff.web.forms import StaffForm, options
 
 
@@ -34,6 +40,15 @@ class AuditFilterForm(StaffForm):
 
     def __init__(self) -> None:
         super().__init__(formdata=request.args)
+
+    def validate_until(self, field: DateField) -> None:
+        if (
+            field.data
+            and self.since.data
+            and not self.since.errors
+            and field.data < self.since.data
+        ):
+            raise ValidationError(REVERSED_RUSSIAN)
 
     def query(self, tz: Any) -> sa.Select[tuple[AuditEntry]]:
         """The entries matching the fields that passed validation, newest first."""
@@ -66,19 +81,51 @@ class AuditFilterForm(StaffForm):
 def audit() -> str:
     form = AuditFilterForm()
     form.validate()
+    office = get_office()
+    query = form.query(office.clock.tz)
     entries, next_cursor = keyset_page(
-        form.query(get_office().clock.tz),
+        query,
         (AuditEntry.at, AuditEntry.id),
         lambda entry: (entry.at, entry.id),
+    )
+    slot_times = _slot_times(office.clock.tz, slot_ids(entry.detail or "" for entry in entries))
+    call_times = _call_times(
+        office.clock.tz, call_sids(f"{entry.subject} {entry.detail or ''}" for entry in entries)
     )
     return render_template(
         "staff/audit.html",
         form=form,
         entries=entries,
+        total=total(query),
         action_words=action,
-        actor_words=who,
-        subject_of=subject,
-        detail_words=detail,
+        actor_words=actor_words,
+        subject_of=lambda code: subject(code, call_times),
+        detail_words=lambda text: detail(text, slot_times, call_times),
         next_url=page_url(next_cursor) if next_cursor else None,
         first_url=page_url(None) if request.args.get("cursor") else None,
     )
+
+
+def _slot_times(tz: tzinfo, ids: set[int]) -> dict[int, str]:
+    """«8 декабря 10:20, Иванова Мария Петровна» for each slot named, in one query."""
+    if not ids:
+        return {}
+    slots = get_session().scalars(
+        sa.select(Slot).where(Slot.id.in_(ids)).options(orm.joinedload(Slot.session))
+    )
+    return {
+        slot.id: format_datetime(slot.starts_at, "d MMMM HH:mm", tzinfo=tz, locale="ru")
+        + f", {slot.session.expert}"
+        for slot in slots
+    }
+
+
+def _call_times(tz: tzinfo, sids: set[str]) -> dict[str, str]:
+    """«2 декабря 11:00» for each call named, in one query."""
+    if not sids:
+        return {}
+    rows = get_session().execute(sa.select(Call.sid, Call.started_at).where(Call.sid.in_(sids)))
+    return {
+        sid: format_datetime(started, "d MMMM HH:mm", tzinfo=tz, locale="ru")
+        for sid, started in rows
+    }

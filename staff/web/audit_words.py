@@ -1,21 +1,27 @@
-"""The audit log in staff's words: actions, subjects and details as Russian labels.
+"""The audit log in staff's words: actions and details as Russian labels.
 
-The entries keep their codes (``change``, ``appeal:123456``, ``status: registered ->
-in_review``), which the filters and machines read; the page shows what they mean, with a
-link to the record named. Personal data never enters an entry (§11), so nothing here has
-any to show.
+The entries keep their codes (``change``, ``status: registered -> in_review``), which
+the filters and machines read; the page shows what they mean. Who acted and on which
+record is :mod:`staff.web.audit_subjects`. Personal data never enters an entry (§11), so
+nothing here has any to show.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
-from flask import url_for
-
-from staff.web.labels import APPEAL_STATUSES, APPOINTMENT_STATUSES, CALLBACK_STATUSES, OUTCOMES
+from calllog.office import get_office
+from staff.web.audit_subjects import call_time
+from staff.web.calls import CALL_STATUSES
+from staff.web.labels import (
+    APPEAL_CHANNELS,
+    APPEAL_STATUSES,
+    APPOINTMENT_STATUSES,
+    CALLBACK_STATUSES,
+    OUTCOMES,
+)
 
 ACTIONS = {
     "view": "просмотр",
@@ -36,15 +42,6 @@ ACTIONS = {
     "cli": "команда на сервере",
     "erase": "удаление",
     "task": "фоновая задача",
-}
-
-#: Subjects without a key: the lists viewed or exported.
-LISTS = {
-    "calls": "журнал звонков",
-    "appeals": "список обращений",
-    "appointments": "приёмы по дням",
-    "callbacks": "обратные звонки",
-    "staff_users": "сотрудники",
 }
 
 ROLES = {"operator": "оператор", "supervisor": "руководитель", "admin": "администратор"}
@@ -72,7 +69,6 @@ FILTERS = {
     "date": "дата",
     "topic": "тема",
     "deadline": "срок",
-    "slot": "время приёма №",
 }
 DETAILS = {
     "created": "создан",
@@ -89,47 +85,11 @@ DETAILS = {
 }
 
 
-@dataclass(frozen=True)
-class Subject:
-    label: str
-    url: str | None = None
-
-
 def _day(text: str) -> str:
     try:
         return f"{date.fromisoformat(text):%d.%m.%Y}"
     except ValueError:
         return text
-
-
-def subject(code: str) -> Subject:
-    """``appeal:123456`` → «обращение № 123456» with a link to its card."""
-    if code in LISTS:
-        return Subject(LISTS[code])
-    if code.startswith("/api/"):
-        return Subject(f"API: {code.removeprefix('/api/')}")
-    kind, _, key = code.partition(":")
-    links: dict[str, tuple[str, Callable[[str], str | None]]] = {
-        "appeal": ("обращение № {}", lambda k: url_for("staff.appeal", number=k)),
-        "call": ("звонок {}", lambda k: url_for("staff.call", sid=k)),
-        "appointment": (
-            "запись на приём, код {}",
-            lambda k: url_for("staff.appointments", code=k),
-        ),
-        "callback": ("обратный звонок № {}", lambda k: url_for("staff.callback", callback_id=k)),
-        "session": ("приём № {}", lambda k: url_for("staff.schedule_session", session_id=k)),
-        "staff_user": ("сотрудник {}", lambda k: None),
-        "api_token": ("ключ API {}", lambda k: None),
-        "recording": ("запись разговора {}", lambda k: None),
-    }
-    if kind not in links or not key:
-        return Subject(code)
-    words, link = links[kind]
-    label = words.format(key[-8:] if kind == "call" else key)
-    try:
-        return Subject(label, link(key) if key.isalnum() else None)
-    except Exception:  # noqa: BLE001 (a page no longer there: the label alone)
-        return Subject(label)
 
 
 _RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
@@ -144,11 +104,23 @@ _RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"card: (.+)"), lambda m: "карточка: " + _fields(m[1], CARD_WORDS)),
     (re.compile(r"attempt (\w+)"), lambda m: "попытка: " + ATTEMPTS.get(m[1], m[1])),
     (
-        re.compile(r"status=(\w+)"),
+        re.compile(r"attempt (\d+) (\w+) -> (\w+)"),
         lambda m: (
-            "статус: "
-            + {**CALLBACK_STATUSES, **APPEAL_STATUSES, **APPOINTMENT_STATUSES}.get(m[1], m[1])
+            f"попытка № {m[1]} исправлена: {ATTEMPTS.get(m[2], m[2])} → {ATTEMPTS.get(m[3], m[3])}"
         ),
+    ),
+    (
+        re.compile(r"created: (\w+)"),
+        lambda m: "зарегистрировано " + APPEAL_CHANNELS.get(m[1], m[1]),
+    ),
+    (re.compile(r"list(?:: (.+))?"), lambda m: _list_view(m[1] or "")),
+    (
+        re.compile(r"(.+): ошибка (\w+), (.+)"),
+        lambda m: f"{m[1]}: ошибка ({ERRORS.get(m[2], 'сбой программы')}), {m[3]}",
+    ),
+    (
+        re.compile(r"status=(\w+)"),
+        lambda m: "статус: " + _status(m[1]),
     ),
     (re.compile(r"edited (.+)"), lambda m: "изменено: " + _fields(m[1], SESSION_FIELDS)),
     (
@@ -167,9 +139,22 @@ _RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         re.compile(r"add-user, role (\w+)"),
         lambda m: f"создана учётная запись, роль: {ROLES.get(m[1], m[1])}",
     ),
-    (re.compile(r"call:(CA\w+)"), lambda m: f"звонок {m[1][-8:]}"),
-    (re.compile(r"slot=(\d+) -> slot=(\d+)"), lambda m: f"время приёма № {m[1]} → № {m[2]}"),
 ]
+
+#: How a task failed, for the error class names the queue records.
+ERRORS = {
+    "TimeoutError": "не дождались ответа",
+    "ConnectionError": "нет связи",
+    "OSError": "ошибка ввода-вывода",
+}
+DEADLINE_WORDS = {"overdue": "просрочены", "due_soon": "срок в ближайшие 7 дней"}
+#: What an appeals list view was filtered by (the filters' values stay in the data).
+LIST_PARTS = {
+    "phone search": "поиск по номеру",
+    "text search": "поиск по тексту",
+    "period": "период",
+    "next page": "следующая страница",
+}
 
 CARD_WORDS = {
     "topic": "тема",
@@ -178,6 +163,17 @@ CARD_WORDS = {
     "transcript": "содержание",
     "anonymous": "анонимное",
 }
+
+
+def _list_view(text: str) -> str:
+    """``list: status=in_review, phone search`` → «список: статус на рассмотрении, поиск…»."""
+    parts = []
+    for part in filter(None, (part.strip() for part in text.split(","))):
+        if "=" in part:
+            parts.append(_filters(part))
+        else:
+            parts.append(LIST_PARTS.get(part, part))
+    return "список" + (": " + ", ".join(parts) if parts else "")
 
 
 def _role(code: str) -> str:
@@ -199,16 +195,56 @@ def _user_changes(text: str) -> str:
     return ", ".join(parts)
 
 
-def detail(text: str) -> str:
-    """The detail in words: a known pattern, or ``key=value`` filters, else as written."""
+def detail(
+    text: str,
+    slot_times: Mapping[int, str] | None = None,
+    call_times: Mapping[str, str] | None = None,
+) -> str:
+    """The detail in words: a known pattern, or ``key=value`` filters, else as written.
+
+    ``slot_times`` names the slots a booking's detail gives by id («8 декабря 10:20»),
+    ``call_times`` the calls it gives by SID.
+    """
     if text in DETAILS:
         return DETAILS[text]
+    if text.startswith("call:"):
+        return "звонок " + call_time(text.removeprefix("call:"), call_times)
+    if moved := SLOT_MOVE.fullmatch(text):
+        return f"перенос: {_slot(moved[1], slot_times)} → {_slot(moved[2], slot_times)}"
+    if booked := SLOT_BOOKED.fullmatch(text):
+        return f"время приёма: {_slot(booked[1], slot_times)}"
     for pattern, words in _RULES:
         if pattern.fullmatch(text):
             return words(pattern.fullmatch(text))  # type: ignore[arg-type]
     if "=" in text:
         return _filters(text)
     return text
+
+
+SLOT_BOOKED = re.compile(r"slot=(\d+)")
+SLOT_MOVE = re.compile(r"slot=(\d+) -> slot=(\d+)")
+
+
+def slot_ids(details: Iterable[str]) -> set[int]:
+    """The slots the details name by id, to be read once for a page of entries."""
+    return {
+        int(found)
+        for text in details
+        if SLOT_BOOKED.fullmatch(text) or SLOT_MOVE.fullmatch(text)
+        for found in re.findall(r"\d+", text)
+        if len(found) < 10
+    }
+
+
+def _slot(slot_id: str, slot_times: Mapping[int, str] | None) -> str:
+    return (slot_times or {}).get(int(slot_id), "время, которого уже нет в расписании")
+
+
+def _status(code: str) -> str:
+    for words in (APPOINTMENT_STATUSES, APPEAL_STATUSES, CALLBACK_STATUSES, CALL_STATUSES):
+        if code in words:
+            return words[code]
+    return code
 
 
 def _filters(text: str) -> str:
@@ -219,6 +255,12 @@ def _filters(text: str) -> str:
             continue
         if key == "outcome":
             value = OUTCOMES.get(value, value)
+        elif key == "status":
+            value = _status(value)
+        elif key == "deadline":
+            value = DEADLINE_WORDS.get(value, value)
+        elif key == "topic":
+            value = f"«{get_office().topic_name(value)}»"
         elif key in ("since", "until", "date"):
             value = _day(value)
         parts.append(f"{FILTERS.get(key, key)} {value}")
@@ -227,33 +269,3 @@ def _filters(text: str) -> str:
 
 def action(code: str) -> str:
     return ACTIONS.get(code, code)
-
-
-#: Who acted, by the prefix of the actor the entries keep (``staff:olga``, ``token:crm``).
-ACTOR_KINDS = {"staff": "", "token": "ключ API ", "cli": "командная строка: "}
-
-
-def who(actor: str) -> str:
-    """The actor in words: a staff member's login alone, a key or the command line named."""
-    kind, _, name = actor.partition(":")
-    return ACTOR_KINDS[kind] + name if name and kind in ACTOR_KINDS else actor
-
-
-#: The words staff may type in the subject filter, for the codes the entries keep.
-SUBJECT_WORDS = {
-    "обращение": "appeal",
-    "звонок": "call",
-    "запись": "appointment",
-    "обратный": "callback",
-    "приём": "session",
-    "сотрудник": "staff_user",
-}
-
-
-def subject_code(text: str) -> str:
-    """«обращение 123456» (or «обращение № 123456») → ``appeal:123456``; codes as typed."""
-    words = text.replace("№", " ").split()
-    if words and words[0].lower() in SUBJECT_WORDS:
-        key = words[-1] if len(words) > 1 and words[-1] != "звонок" else ""
-        return f"{SUBJECT_WORDS[words[0].lower()]}:{key}"
-    return text

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app, render_template, request, url_for
 from sqlalchemy import orm
 from werkzeug.routing import BuildError
@@ -67,12 +68,20 @@ def calls() -> tuple[str, int] | str:
         orm.selectinload(Call.appeals), orm.selectinload(Call.appointments)
     )
     page, next_cursor = calls_page(session, query, PAGE_SIZE, position)
+    counting = calls_query(filters, tz).with_only_columns(sa.func.count(Call.id)).order_by(None)
+    total = session.scalar(counting) or 0
     if filters.caller:
         # Looking a person up by number is a view of their personal data (§11).
         audit.record(session, actor(), "search", "calls", office.now(), filters.describe())
         session.commit()
     return list_page(
-        office, args, filters=filters, calls=page, next_cursor=next_cursor, first=cursor is None
+        office,
+        args,
+        filters=filters,
+        calls=page,
+        total=total,
+        next_cursor=next_cursor,
+        first=cursor is None,
     )
 
 
@@ -91,6 +100,7 @@ def list_page(
     *,
     filters: CallFilters | None = None,
     calls: Iterable[Call] = (),
+    total: int | None = None,
     next_cursor: str | None = None,
     first: bool = True,
     error: str | None = None,
@@ -119,11 +129,13 @@ def list_page(
         "staff/calls.html",
         args=args,
         calls=list(calls),
+        total=total,
         error=error,
         first=first,
         next_url=url_for("staff.calls", **query_args, cursor=next_cursor) if next_cursor else None,
         start_url=url_for("staff.calls", **query_args),
         export_url=url_for("staff.calls_export", **query_args),
+        codes_export_url=url_for("staff.calls_export", **query_args, format="codes"),
         periods=periods,
         lines=lines,
         outcomes=OUTCOMES,

@@ -2,10 +2,17 @@
 
 UTF-8 with a byte-order mark and ``;`` between fields, which is what Excel with Russian
 regional settings opens directly (Cyrillic intact, one value per column); lines end in
-CRLF. Columns: ``sid;started_at;line;caller;status;outcome;duration_s;appeals;
-appointments`` — times in the office's offset (ISO 8601), numbers in E.164 (a caller
-without one gets the raw caller ID), statuses and outcomes as the API's codes, several
-appeal numbers or booking codes separated by spaces.
+CRLF. Two variants of the same rows:
+
+- ``/calls/export.csv`` (for people, the default): Russian headers, local times as
+  ``02.12.2026 10:30:00``, the line's name, statuses and outcomes in words, «скрыт» for a
+  withheld caller (:mod:`staff.web.export_words`).
+- ``/calls/export.csv?format=codes`` (for machines, the file as it has always been):
+  ``sid;started_at;line;caller;status;outcome;duration_s;appeals;appointments`` — times
+  in the office's offset (ISO 8601), numbers in E.164 (a caller without one gets the raw
+  caller ID), statuses and outcomes as the API's codes.
+
+Both list several appeal numbers or booking codes separated by spaces.
 
 The file is streamed from one query, newest call first, read a batch at a time (a
 server-side cursor on PostgreSQL), so any period exports whole in constant memory; each
@@ -17,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
@@ -32,6 +39,7 @@ from db import get_session
 from models import Appeal, Appointment, Call, StaffRole, call_appeal, call_appointment
 from staff.web import actor, bp, role_required
 from staff.web.calls import list_page, with_default_period
+from staff.web.export_words import RUSSIAN_COLUMNS, ExportWords
 
 #: Calls read (and written out as one chunk of the response) at a time.
 EXPORT_BATCH = 10_000
@@ -47,6 +55,9 @@ CSV_COLUMNS = (
     "appeals",
     "appointments",
 )
+
+#: ``format=``: words for people (the default) or the codes for machines.
+EXPORT_FORMATS = ("", "codes")
 
 #: A cell Excel or LibreOffice would run as a formula; phone numbers (``+79…``) are harmless.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -71,17 +82,21 @@ BOOKING_CODES = sa.select(
 def calls_export() -> Response | tuple[str, int]:
     office = get_office()
     args = with_default_period(request.args, office)
+    variant = args.pop("format", "")
     try:
         filters = CallFilters.from_args(args)
     except FilterError as error:
         return list_page(office, args, error=error.russian), 400
+    if variant not in EXPORT_FORMATS:
+        return list_page(office, args, error="Неизвестный вид выгрузки."), 400
+    words = ExportWords.of(office) if variant == "" else None
     session = get_session()
     # The row count is not known before the last row is written: the entry names the filters.
     audit.record(session, actor(), "export", "calls", office.now(), filters.describe())
     session.commit()
     name = f"calls-{filters.since or 'all'}-{filters.until or 'now'}.csv"
     return Response(
-        stream_with_context(csv_chunks(session, filters, office.clock.tz)),
+        stream_with_context(csv_chunks(session, filters, office.clock.tz, words)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f"attachment; filename={name}",
@@ -91,16 +106,19 @@ def calls_export() -> Response | tuple[str, int]:
     )
 
 
-def csv_chunks(session: orm.Session, filters: CallFilters, tz: tzinfo) -> Iterator[bytes]:
+def csv_chunks(
+    session: orm.Session, filters: CallFilters, tz: tzinfo, words: ExportWords | None = None
+) -> Iterator[bytes]:
     """The export: a header, then a chunk of rows per batch of calls, newest first.
 
     Rows are plain Core rows on the session's connection, their local start written by
-    the database: no ORM loading and no per-row conversion of times in Python.
+    the database: no ORM loading and no per-row conversion of times in Python. Without
+    ``words`` the codes are written; with them, each row is put in words on its way out.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     buffer.write("\ufeff")  # the byte-order mark: Excel then reads the file as UTF-8
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS if words is None else RUSSIAN_COLUMNS)
     yield _drain(buffer)
     connection = session.connection()
     offset = datetime.now(tz).utcoffset() or timedelta()
@@ -115,6 +133,7 @@ def csv_chunks(session: orm.Session, filters: CallFilters, tz: tzinfo) -> Iterat
         Call.status,
         sa.type_coerce(Call.outcome, sa.String()),  # the API's code, as stored
         Call.duration_s,
+        *([] if words is None else [sa.type_coerce(Call.caller_kind, sa.String())]),
     )
     for batch in _cursor_batches(connection, export):
         newest = datetime.fromisoformat(batch[0][2])
@@ -128,20 +147,24 @@ def csv_chunks(session: orm.Session, filters: CallFilters, tz: tzinfo) -> Iterat
         appeals = _joined(connection, APPEAL_NUMBERS, in_batch)
         bookings = _joined(connection, BOOKING_CODES, in_batch)
         shifted_right = _in_zone(newest, tz) == batch[0][2] and _in_zone(oldest, tz) == batch[-1][2]
-        writer.writerows(
-            (
-                sid,
-                started if shifted_right else _in_zone(datetime.fromisoformat(started), tz),
-                line,
-                caller or _safe_cell(raw),
-                status,
-                outcome,
-                seconds,
-                appeals.get(call_id, ""),
-                bookings.get(call_id, ""),
+        if words is not None:
+            local = None if shifted_right else _put_right(tz)
+            writer.writerows(words.rows(batch, appeals, bookings, local, _safe_cell))
+        else:
+            writer.writerows(
+                (
+                    sid,
+                    started if shifted_right else _in_zone(datetime.fromisoformat(started), tz),
+                    line,
+                    caller or _safe_cell(raw),
+                    status,
+                    outcome,
+                    seconds,
+                    appeals.get(call_id, ""),
+                    bookings.get(call_id, ""),
+                )
+                for call_id, sid, started, line, caller, raw, status, outcome, seconds in batch
             )
-            for call_id, sid, started, line, caller, raw, status, outcome, seconds in batch
-        )
         yield _drain(buffer)
 
 
@@ -186,6 +209,11 @@ def _shifted_start(dialect: str, offset: timedelta) -> sa.ColumnElement[str]:
         shifted = utc + sa.literal_column(f"interval '{seconds} seconds'")
         local = sa.func.to_char(shifted, 'YYYY-MM-DD"T"HH24:MI:SS')
     return sa.type_coerce(local.concat(suffix), sa.String()).label("started_at")
+
+
+def _put_right(tz: tzinfo) -> Callable[[str], str]:
+    """A start as the database wrote it, written again in ``tz``."""
+    return lambda started: _in_zone(datetime.fromisoformat(started), tz)
 
 
 def _in_zone(moment: datetime, tz: tzinfo) -> str:

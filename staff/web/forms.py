@@ -13,6 +13,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations
 from wtforms.validators import Length, Optional, ValidationError
 
+#: The longest appeal text staff may type (a letter of some ten pages).
+APPEAL_TEXT_MAX = 10_000
+APPEAL_TEXT_LENGTH = Length(max=APPEAL_TEXT_MAX, message="Не длиннее 10 000 символов.")
+
 
 class StaffForm(FlaskForm):
     """A form whose built-in messages ("Обязательное поле.") are in Russian.

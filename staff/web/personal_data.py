@@ -34,7 +34,6 @@ from calllog.retention import RetentionAges
 from db import get_session
 from models import StaffRole
 from staff.web import actor, bp, role_required
-from staff.web.call import EVENT_KINDS, event_detail
 from staff.web.forms import StaffForm, printable, strip
 from staff.web.labels import (
     APPEAL_CHANNELS,
@@ -47,6 +46,7 @@ from staff.web.labels import (
     RECORDING_KINDS,
     label,
 )
+from staff.web.timeline import EVENT_KINDS, event_detail
 
 FORMATS = {"page": "на странице", "html": "печатный отчёт", "json": "JSON"}
 

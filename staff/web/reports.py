@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, render_template, request
+from flask import flash, render_template, request
 
+from calllog.call_queries import REVERSED_RUSSIAN
 from calllog.office import get_office
 from calllog.phones import national
 from calllog.reports import summary
@@ -16,6 +17,10 @@ from staff.web.charts import bars, calls_per_day
 from staff.web.labels import APPEAL_STATUSES, OUTCOMES, label
 
 
+class PeriodError(ValueError):
+    """A period the report cannot show; ``str()`` is the Russian message."""
+
+
 def _date_arg(name: str, default: date) -> date:
     value = request.args.get(name)
     if not value:
@@ -23,7 +28,7 @@ def _date_arg(name: str, default: date) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        abort(400)
+        raise PeriodError("Дата должна быть как 2026-12-02.") from None
 
 
 #: What an empty chart says: why it has nothing to show.
@@ -32,13 +37,20 @@ NO_CALLS = "За выбранный период звонков не было."
 
 @bp.get("/reports")
 @role_required(StaffRole.SUPERVISOR)
-def reports() -> str:
+def reports() -> tuple[str, int]:
+    """The period's report; a date it cannot read, or an end before the start, is said so
+    (400) above the report of the month so far."""
     office = get_office()
     today = office.now().date()
-    since = _date_arg("since", today.replace(day=1))
-    until = _date_arg("until", today)
-    if until < since:
-        since, until = until, since
+    status = 200
+    try:
+        since = _date_arg("since", today.replace(day=1))
+        until = _date_arg("until", today)
+        if until < since:
+            raise PeriodError(REVERSED_RUSSIAN)
+    except PeriodError as error:
+        flash(str(error), "error")
+        since, until, status = today.replace(day=1), today, 400
     figures = summary(get_session(), since, until, office.clock.tz)
     lines = [(line.number, f"{national(line.number)} {line.staff_label}") for line in office.lines]
     known = {number for number, _ in lines}
@@ -73,4 +85,4 @@ def reports() -> str:
         topics=[(office.topic_name(k), v) for k, v in topics],
         statuses=[(label(APPEAL_STATUSES, k), v) for k, v in figures.by_appeal_status.items()],
         lines=[(name, figures.by_line.get(number, 0)) for number, name in lines],
-    )
+    ), status

@@ -24,7 +24,7 @@ from calllog.audit import record
 from calllog.office import get_office
 from db import get_session
 from models import Appointment, ReceptionSession, StaffRole
-from staff.web import actor, bp, role_required
+from staff.web import actor, bp, counted, role_required
 from staff.web.forms import printable, strip
 
 LIMIT = 300
@@ -166,9 +166,9 @@ def _create(form: SessionForm) -> Any:
         return _schedule_page(form, 409 if isinstance(error, service.SessionOverlap) else 400)
     _audit(reception, "created")
     session.commit()
+    places = counted(len(reception.slots), "запись", "записи", "записей")
     flash(
-        f"Приём {starts_at:%d.%m.%Y} {starts_at:%H:%M}–{ends_at:%H:%M} добавлен: "
-        f"{len(reception.slots)} {_records(len(reception.slots))}.",
+        f"Приём {starts_at:%d.%m.%Y} {starts_at:%H:%M}–{ends_at:%H:%M} добавлен: {places}.",
         "success",
     )
     return redirect(url_for("staff.schedule"))
@@ -288,12 +288,3 @@ WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 
 def _weekday(moment: datetime) -> str:
     return WEEKDAYS[moment.astimezone(get_office().clock.tz).weekday()]
-
-
-def _records(n: int) -> str:
-    """«запись», «записи» or «записей» after ``n``."""
-    if n % 10 == 1 and n % 100 != 11:
-        return "запись"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return "записи"
-    return "записей"

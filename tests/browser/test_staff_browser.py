@@ -72,9 +72,15 @@ def test_the_csv_export_downloads_the_filtered_log(page, twilio_live):
 
     assert content.startswith("\ufeff".encode())
     lines = content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("sid;started_at;line;caller")
+    assert lines[0].startswith("Звонок (идентификатор Twilio);Начало;Линия;Номер звонившего")
     assert len(lines) == 2
     assert "+79120000066" in lines[1]
+
+    with page.expect_download() as download:
+        page.click("text=CSV с кодами")
+    codes = Path(download.value.path()).read_bytes().decode("utf-8-sig").splitlines()
+    assert codes[0].startswith("sid;started_at;line;caller")
+    assert codes[1].split(";")[0] == lines[1].split(";")[0]
 
 
 def test_an_operator_works_a_callback_to_done(page, twilio_live):
