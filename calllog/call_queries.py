@@ -25,6 +25,10 @@ from models import Call, CallOutcome
 
 FIRST_DATE = date.min + timedelta(days=2)
 LAST_DATE = date.max - timedelta(days=2)
+#: The status filter's name for the calls that never reached the menu: Twilio's final
+#: statuses of a call nobody answered (Today's «пропущено»).
+MISSED = "missed"
+MISSED_STATUSES = ("busy", "failed", "no-answer", "canceled")
 #: A period whose end comes before its start, in the staff pages' words.
 REVERSED_RUSSIAN = "Конец периода раньше начала: проверьте даты."
 #: Row ids a cursor may name: ids are 32-bit integers on PostgreSQL.
@@ -156,7 +160,9 @@ def calls_query(filters: CallFilters, tz: tzinfo) -> sa.Select[tuple[Call]]:
         query = query.where(Call.line == filters.line)
     if filters.outcome is not None:
         query = query.where(Call.outcome == filters.outcome)
-    if filters.status:
+    if filters.status == MISSED:
+        query = query.where(Call.status.in_(MISSED_STATUSES))
+    elif filters.status:
         query = query.where(Call.status == filters.status)
     if filters.caller:
         variants = search_variants(filters.caller)

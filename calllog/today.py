@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from calllog.appeals import AWAITING_ANSWER
+from calllog.call_queries import MISSED_STATUSES
 from models import (
     Appeal,
     Appointment,
@@ -19,8 +20,6 @@ from models import (
     CallOutcome,
     Slot,
 )
-
-MISSED_STATUSES = ("busy", "failed", "no-answer", "canceled")
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,20 @@ def test_todays_figures_lead_to_their_lists(
     assert 'href="/calls?line=%2B73422368229"' in page
 
 
+def test_todays_missed_calls_lead_to_the_missed_calls(
+    client: FlaskClient, operator: str, log_calls: Callable[..., list[str]]
+) -> None:
+    log_calls(2)
+    missed = log_calls(1, status="no-answer") + log_calls(1, status="busy")
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/calls?status=missed"' in page
+
+    listed = client.get("/calls?status=missed").get_data(as_text=True)
+    assert "Всего: 2 звонка" in listed
+    assert all(f'href="/calls/{sid}"' in listed for sid in missed)
+    assert '<option value="missed" selected>' in listed
+
+
 def test_lists_say_how_many_in_all(
     client: FlaskClient,
     sign_in: Callable[..., str],

@@ -40,7 +40,11 @@ PATHS: dict[str, Schema] = {
             "parameters": [
                 query("line", STRING, "E.164 number of the line"),
                 query("outcome", OUTCOMES),
-                query("status", STRING, "Twilio's final call status"),
+                query(
+                    "status",
+                    STRING,
+                    "Twilio's final call status; missed: busy, failed, no-answer or canceled",
+                ),
                 query("caller", STRING, "E.164, or the end of a number"),
                 *PERIOD,
                 *PAGE,

@@ -18,6 +18,7 @@ from werkzeug.routing import BuildError
 
 from calllog import audit
 from calllog.call_queries import (
+    MISSED,
     CallFilters,
     FilterError,
     calls_page,
@@ -139,7 +140,7 @@ def list_page(
         periods=periods,
         lines=lines,
         outcomes=OUTCOMES,
-        statuses=CALL_STATUSES,
+        statuses={MISSED: "пропущенные (все)", **CALL_STATUSES},
         line_name=lambda number: line_name(office, number),
         caller_text=caller_text,
         status_text=lambda value: label(CALL_STATUSES, value) if value else "—",
