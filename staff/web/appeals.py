@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import render_template, request, url_for
 from sqlalchemy import orm
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -22,13 +22,12 @@ from calllog import appeal_search, transcripts
 from calllog import appeals as service
 from calllog.appeal_queries import AppealFilters, Deadline, appeals_query, day_bounds
 from calllog.audit import record
-from calllog.call_queries import REVERSED_RUSSIAN
 from calllog.office import get_office
 from db import get_session
 from models import Appeal, AppealStatus, StaffRole
 from staff.paging import decode_cursor, encode_cursor, ranked_page
 from staff.web import actor, bp, role_required
-from staff.web.forms import StaffForm, options
+from staff.web.forms import PeriodFilterForm, options
 from staff.web.labels import APPEAL_CHANNELS, APPEAL_STATUSES
 
 PAGE_SIZE = 50
@@ -44,7 +43,7 @@ def _topic_choices(blank: str | None = None) -> list[SelectChoice]:
     return options(get_office().topics, blank)
 
 
-class FilterForm(StaffForm):
+class FilterForm(PeriodFilterForm):
     """The list's filters: read from the query string, so no CSRF token."""
 
     class Meta:
@@ -55,23 +54,12 @@ class FilterForm(StaffForm):
     deadline = SelectField("Срок", validators=[Optional()])
     phone = StringField("Телефон", validators=[Optional(), Length(max=40)])
     q = StringField("Текст", validators=[Optional(), Length(max=200)])
-    since = DateField("С", validators=[Optional()])
-    until = DateField("По", validators=[Optional()])
 
     def __init__(self) -> None:
         super().__init__(formdata=request.args)
         self.status.choices = options(APPEAL_STATUSES.items(), "все")
         self.topic.choices = _topic_choices("все")
         self.deadline.choices = options(DEADLINES.items(), "все")
-
-    def validate_until(self, field: DateField) -> None:
-        if (
-            field.data
-            and self.since.data
-            and not self.since.errors
-            and field.data < self.since.data
-        ):
-            raise ValidationError(REVERSED_RUSSIAN)
 
     def validate_phone(self, field: StringField) -> None:
         if field.data and not any(char.isdigit() for char in field.data):

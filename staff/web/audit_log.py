@@ -9,11 +9,10 @@ import sqlalchemy as sa
 from babel.dates import format_datetime
 from flask import render_template, request
 from sqlalchemy import orm
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
 
 from calllog.appeal_queries import day_bounds
-from calllog.call_queries import REVERSED_RUSSIAN
 from calllog.office import get_office
 from db import get_session
 from models import AuditEntry, Call, Slot, StaffRole
@@ -21,10 +20,10 @@ from staff.web import bp, role_required
 from staff.web.appeals import keyset_page, page_url, total
 from staff.web.audit_subjects import actor_words, call_sids, subject, subject_code
 from staff.web.audit_words import ACTIONS, action, detail, slot_ids
-from staff.web.forms import StaffForm, options
+from staff.web.forms import PeriodFilterForm, options
 
 
-class AuditFilterForm(StaffForm):
+class AuditFilterForm(PeriodFilterForm):
     """Read from the query string, so no CSRF token."""
 
     class Meta:
@@ -35,20 +34,9 @@ class AuditFilterForm(StaffForm):
         "Действие", choices=options(ACTIONS.items(), "все"), validators=[Optional()]
     )
     subject = StringField("Что", validators=[Optional(), Length(max=100)])
-    since = DateField("С", validators=[Optional()])
-    until = DateField("По", validators=[Optional()])
 
     def __init__(self) -> None:
         super().__init__(formdata=request.args)
-
-    def validate_until(self, field: DateField) -> None:
-        if (
-            field.data
-            and self.since.data
-            and not self.since.errors
-            and field.data < self.since.data
-        ):
-            raise ValidationError(REVERSED_RUSSIAN)
 
     def query(self, tz: Any) -> sa.Select[tuple[AuditEntry]]:
         """The entries matching the fields that passed validation, newest first."""

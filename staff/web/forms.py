@@ -8,10 +8,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import DateField, Field
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations
 from wtforms.validators import Length, Optional, ValidationError
+
+from calllog.call_queries import REVERSED_RUSSIAN
 
 #: The longest appeal text staff may type (a letter of some ten pages).
 APPEAL_TEXT_MAX = 10_000
@@ -28,6 +30,22 @@ class StaffForm(FlaskForm):
     class Meta:
         def get_translations(self, form: Any) -> Any:
             return get_translations(["ru"])
+
+
+class PeriodFilterForm(StaffForm):
+    """A list's filter form with a period of days: an end before the start is refused."""
+
+    since = DateField("С", validators=[Optional()])
+    until = DateField("По", validators=[Optional()])
+
+    def validate_until(self, field: DateField) -> None:
+        if (
+            field.data
+            and self.since.data
+            and not self.since.errors
+            and field.data < self.since.data
+        ):
+            raise ValidationError(REVERSED_RUSSIAN)
 
 
 def options(pairs: Iterable[tuple[str, str]], blank: str | None = None) -> list[SelectChoice]:
