@@ -1,5 +1,9 @@
 """The call log's CSV export over every call: ``python -m bench.export URL``.
 
+Both files are measured: the Russian one staff download (``/calls/export.csv``) and the
+codes variant for machines (``?format=codes``, the bytes the export gave before it spoke
+Russian).
+
 The export is served in a child process (the real route, through a signed-in test client,
 read as it streams), so that its peak memory is its own: ``os.wait4`` gives the child's
 maximum resident set. Baseline in the same run: the same calls read with a plain DB-API
@@ -25,7 +29,11 @@ import db
 from bench.measure import judged, ratio, report
 from bench.staff_client import signed_in
 
-EXPORT_PATH = "/calls/export.csv?since=&until="
+#: The variants measured, by the name they are reported under.
+EXPORT_PATHS = {
+    "": "/calls/export.csv?since=&until=",
+    "codes": "/calls/export.csv?since=&until=&format=codes",
+}
 TARGET_ROWS_PER_S, TARGET_TTFB_MS, TARGET_RSS_MB = 100_000.0, 200.0, 150.0
 BASELINE_SQL = (
     'SELECT sid, started_at, line, caller, caller_raw, status, outcome, duration_s FROM "call" '
@@ -47,14 +55,14 @@ class ExportResult:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def serve_export(url: str, out: Path | None) -> dict[str, float]:
+def serve_export(url: str, variant: str, out: Path | None) -> dict[str, float]:
     """In the child: fetch the export as it streams; rows, timings, the bytes to ``out``."""
     staff = signed_in(url)
     lines = 0
     first_byte = first_row = 0.0
     with open(out or os.devnull, "wb") as sink:
         started = time.perf_counter()
-        reply = staff.client.get(EXPORT_PATH, buffered=False)
+        reply = staff.client.get(EXPORT_PATHS[variant], buffered=False)
         if reply.status_code != 200:
             raise SystemExit(f"export answered {reply.status_code}")
         for chunk in reply.response:
@@ -91,9 +99,12 @@ def baseline_rows_per_s(url: str) -> float:
     return rows / seconds if seconds else 0.0
 
 
-def run(url: str, *, out: Path | None = None, quiet: bool = False) -> ExportResult:
-    """Serve the export in a child process and measure it; ``out`` keeps the CSV."""
-    command = [sys.executable, "-m", "bench.export", url, "--serve"]
+def run(
+    url: str, *, variant: str = "", out: Path | None = None, quiet: bool = False
+) -> ExportResult:
+    """Serve one variant of the export in a child process and measure it; ``out`` keeps
+    the CSV."""
+    command = [sys.executable, "-m", "bench.export", url, "--serve", "--variant", variant]
     if out is not None:
         command += ["--out", str(out)]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=Path(__file__).parent.parent)
@@ -114,7 +125,7 @@ def run(url: str, *, out: Path | None = None, quiet: bool = False) -> ExportResu
         baseline_rows_per_s=baseline_rows_per_s(url),
     )
     if not quiet:
-        name = f"export {sa.make_url(url).get_backend_name()}"
+        name = " ".join(filter(None, ["export", sa.make_url(url).get_backend_name(), variant]))
         report(
             name,
             rows=result.rows,
@@ -142,12 +153,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url", help="URL of a database made by bench.dataset")
     parser.add_argument("--serve", action="store_true", help="be the child serving the export")
-    parser.add_argument("--out", type=Path, help="keep the CSV in this file")
+    parser.add_argument(
+        "--out", type=Path, help="keep the CSV (the last variant measured) in this file"
+    )
+    parser.add_argument("--variant", choices=EXPORT_PATHS, default="", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.serve:
-        print(json.dumps(serve_export(arguments.url, arguments.out)), flush=True)
+        figures = serve_export(arguments.url, arguments.variant, arguments.out)
+        print(json.dumps(figures), flush=True)
     else:
-        run(arguments.url, out=arguments.out)
+        for variant in EXPORT_PATHS:
+            run(arguments.url, variant=variant, out=arguments.out)
 
 
 if __name__ == "__main__":

@@ -176,3 +176,13 @@ def test_the_export_has_every_call_and_parses(
         sids = set(connection.scalars(sa.text('SELECT sid FROM "call"')))
     assert len(rows) == CALLS + 1
     assert {row[0] for row in rows[1:]} == sids
+
+
+def test_the_codes_variant_of_the_export_is_measured_too(bench_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "codes.csv"
+
+    result = export.run(bench_url, variant="codes", out=out, quiet=True)
+
+    assert result.rows == CALLS
+    header = out.read_text(encoding="utf-8-sig").split("\r\n", 1)[0]
+    assert header.startswith("sid;")
