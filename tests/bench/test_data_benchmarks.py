@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 import db
-from bench import dataset, export, queries, reports, search
+from bench import dataset, export, queries, reports, search, webhook_cpu
 from models import Call
 from staff.web.export import CSV_COLUMNS
 from tests.reliability.harness import scratch_database
@@ -155,6 +155,18 @@ def test_the_report_benchmark_reads_totals_that_agree_with_the_calls(bench_url: 
     assert result.status == 200
     assert result.calls > 0
     assert set(result.parts) == {"totals", "one_by_one", "summary"}
+
+
+def test_the_webhook_cpu_benchmark_logs_every_call_it_measures(
+    bench_url: str, engine: sa.Engine
+) -> None:
+    before = scalar(engine, "SELECT count(*) FROM call")
+
+    figures = webhook_cpu.run(bench_url, requests=10, quiet=True)
+
+    assert set(figures) == {"forbidden", "new_call", "key_press"}
+    assert all(spent > 0 for spent in figures.values())
+    assert scalar(engine, "SELECT count(*) FROM call") == before + 10 + webhook_cpu.WARM_UP
 
 
 def test_every_search_finds_appeals_ranked(bench_url: str, engine: sa.Engine) -> None:
