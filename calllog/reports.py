@@ -131,33 +131,28 @@ def calls_from_totals(
         return None
     start, end = _bounds(since, until, tz)
     dialect = session.get_bind().dialect.name
-    total = CallHourTotal
-    if dialect == "sqlite":
-        day = sa.func.date(total.hour, f"{offset // timedelta(minutes=1):+d} minutes")
-    else:
-        local = sa.func.timezone("UTC", total.hour) + sa.literal(offset, sa.Interval())
-        day = sa.cast(local, sa.Date)
+
+    def local_day(at: sa.ColumnElement[datetime]) -> sa.ColumnElement:
+        if dialect == "sqlite":
+            return sa.func.date(at, f"{offset // timedelta(minutes=1):+d} minutes")
+        return sa.cast(sa.func.timezone("UTC", at) + sa.literal(offset, sa.Interval()), sa.Date)
+
+    total, day = CallHourTotal, local_day(CallHourTotal.hour)
     ended = (
         sa.select(day, total.line, total.outcome, sa.func.sum(total.calls))
         .where(total.hour >= start, total.hour < end)
         .group_by(day, total.line, total.outcome)
     )
-    open_calls = sa.and_(
-        Call.started_at >= start,
-        Call.started_at < end,
-        Call.ended_at.is_(None),
-        Call.direction == "inbound",
-    )
-    not_ended = _by_local_day(
-        Call.started_at,
-        Call.line,
-        Call.outcome,
-        sa.func.count(),
-        open_calls,
-        since,
-        until,
-        tz,
-        dialect,
+    day = local_day(Call.started_at)
+    not_ended = (
+        sa.select(day, Call.line, Call.outcome, sa.func.count())
+        .where(
+            Call.started_at >= start,
+            Call.started_at < end,
+            Call.ended_at.is_(None),
+            Call.direction == "inbound",
+        )
+        .group_by(day, Call.line, Call.outcome)
     )
     connection = session.connection()
     return _merged([connection.execute(ended), connection.execute(not_ended)])
