@@ -67,19 +67,41 @@ def insert_unless_exists(
 ) -> Row | None:
     """Insert a ``model`` row of ``values`` and answer it; None when a unique key refuses it.
 
-    One ``INSERT … ON CONFLICT DO NOTHING … RETURNING`` on either database: no savepoint,
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on either database: no savepoint,
     no read before the write, and a twin inserted by another transaction meanwhile is
-    simply not inserted (the caller then reads it).
+    simply not inserted (the caller then reads it). The statement is Core and returns the
+    id alone; the row joins the session as if it had been loaded (columns without a value
+    or a default are None; a computed column is read when first used).
     """
     statement = _insert_or_nothing(session.get_bind().dialect.name, model)
-    return session.scalars(statement, [values]).first()
+    row_id = session.execute(statement, values).scalar()
+    if row_id is None:
+        return None
+    row = model(id=row_id, **_unset_columns(model, values), **values)
+    orm.make_transient_to_detached(row)
+    session.add(row)
+    return row
 
 
 @functools.cache
 def _insert_or_nothing(dialect: str, model: type[Any]) -> sa.Insert:
     """The statement of :func:`insert_unless_exists`, built once per model."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).on_conflict_do_nothing().returning(model)
+    table = model.__table__
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
+def _unset_columns(model: type[Any], values: dict[str, Any]) -> dict[str, None]:
+    """The columns an insert of ``values`` leaves NULL: neither given nor defaulted."""
+    return {
+        column.key: None
+        for column in model.__table__.columns
+        if column.key not in values
+        and column.key != "id"
+        and column.default is None
+        and column.server_default is None
+        and column.computed is None
+    }
 
 
 def add_unless_exists(session: orm.Session, row: Row, find: Callable[[], Row | None]) -> Row:

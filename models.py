@@ -193,6 +193,13 @@ class Call(Base):
         sa.Index("ix_call_caller_reversed", "caller_reversed"),
         # Everything the period report counts, so that it reads the index alone.
         sa.Index("ix_call_report", "started_at", "direction", "line", "outcome", "caller"),
+        # The calls not ended yet, which the report counts itself (see CallHourTotal).
+        sa.Index(
+            "ix_call_open",
+            "started_at",
+            sqlite_where=sa.text("ended_at IS NULL"),
+            postgresql_where=sa.text("ended_at IS NULL"),
+        ),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
@@ -230,6 +237,25 @@ class Call(Base):
     recordings: orm.Mapped[list[Recording]] = orm.relationship(
         back_populates="call", order_by="Recording.id"
     )
+
+
+class CallHourTotal(Base):
+    """How many ended inbound calls started in one UTC hour on one line came to one outcome.
+
+    Kept by the database itself: triggers on ``call`` (see the migration that adds this
+    table) add a call here when it ends and move it when its line or outcome changes
+    later, in the transaction that changes the call, whatever statement changes it. The
+    period report adds up these rows for its local days (whole hours in every Russian
+    time zone) and counts only the calls not ended yet one by one.
+    """
+
+    __tablename__ = "call_hour_total"
+
+    hour: orm.Mapped[datetime] = orm.mapped_column(primary_key=True)
+    line: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    #: The call's outcome, "" for none.
+    outcome: orm.Mapped[str] = orm.mapped_column(sa.String(24), primary_key=True)
+    calls: orm.Mapped[int]
 
 
 class CallEvent(Base):

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from models import Appeal, AppealStatus, Call, CallOutcome, UtcDateTime
+from models import Appeal, AppealStatus, Call, CallHourTotal, UtcDateTime
 
 
 @dataclass(frozen=True)
@@ -51,30 +51,35 @@ def summary(session: orm.Session, since: date, until: date, tz: tzinfo) -> Summa
     calls_in = sa.and_(Call.started_at >= start, Call.started_at < end, Call.direction == "inbound")
     appeals_in = sa.and_(Appeal.created_at >= start, Appeal.created_at < end)
 
-    def counts(column: sa.ColumnElement, where: sa.ColumnElement[bool]) -> dict[str, int]:
-        rows = session.execute(
-            sa.select(column, sa.func.count()).where(where).group_by(column).order_by(column)
-        )
-        return {str(key.value if hasattr(key, "value") else key): n for key, n in rows}
-
-    # One pass over the period's calls gives every count by day, line and outcome.
     calls = 0
     by_line: dict[str, int] = {}
     by_outcome: dict[str, int] = {}
     per_day: dict[date, dict[str, int]] = {}
-    for local_day, line, outcome, count in session.execute(
-        _calls_by_day_line_outcome(since, until, tz, session.get_bind().dialect.name)
-    ):
-        key = local_day if isinstance(local_day, date) else date.fromisoformat(local_day)
-        lines = per_day.setdefault(key, {})
+    call_counts = calls_from_totals(session, since, until, tz)
+    if call_counts is None:
+        call_counts = calls_one_by_one(session, since, until, tz)
+    for day, line, outcome, count in call_counts:
+        lines = per_day.setdefault(day, {})
         lines[line] = lines.get(line, 0) + count
         by_line[line] = by_line.get(line, 0) + count
         if outcome is not None:
-            by_outcome[outcome.value] = by_outcome.get(outcome.value, 0) + count
+            by_outcome[outcome] = by_outcome.get(outcome, 0) + count
         calls += count
     # Grouping rather than count(DISTINCT ...): PostgreSQL hashes a GROUP BY, but sorts
     # every row for a DISTINCT aggregate.
     callers = sa.select(Call.caller).where(calls_in, Call.caller.is_not(None)).group_by(Call.caller)
+    # The appeals by topic and status at once: one pass over the period's appeals.
+    appeals = 0
+    by_topic: dict[str, int] = {}
+    by_status: dict[str, int] = {}
+    for topic, status, count in session.execute(
+        sa.select(Appeal.topic, Appeal.status, sa.func.count())
+        .where(appeals_in)
+        .group_by(Appeal.topic, Appeal.status)
+    ):
+        appeals += count
+        by_topic[topic] = by_topic.get(topic, 0) + count
+        by_status[status.value] = by_status.get(status.value, 0) + count
 
     return Summary(
         since=since,
@@ -83,36 +88,132 @@ def summary(session: orm.Session, since: date, until: date, tz: tzinfo) -> Summa
         callers=session.scalar(sa.select(sa.func.count()).select_from(callers.subquery())) or 0,
         by_line=dict(sorted(by_line.items())),
         by_outcome=dict(sorted(by_outcome.items())),
-        appeals=session.scalar(sa.select(sa.func.count()).where(appeals_in)) or 0,
-        by_topic=counts(Appeal.topic, appeals_in),
-        by_appeal_status=counts(Appeal.status, appeals_in),
+        appeals=appeals,
+        by_topic=dict(sorted(by_topic.items())),
+        by_appeal_status=dict(sorted(by_status.items())),
         calls_per_day=per_day,
     )
 
 
-def _calls_by_day_line_outcome(
-    since: date, until: date, tz: tzinfo, dialect: str
-) -> sa.Select[tuple[date | str, str, CallOutcome | None, int]]:
-    """Inbound calls counted by the office's calendar day, line and outcome.
+#: Inbound calls of one local day on one line that came to one outcome (its value, or None).
+CallCount = tuple[date, str, str | None, int]
 
-    SQLite computes each call's local date (as text); an expression like that would make
-    PostgreSQL expect a group per call and sort them all, so there the calls are joined
+
+def calls_one_by_one(session: orm.Session, since: date, until: date, tz: tzinfo) -> list[CallCount]:
+    """The period's inbound calls counted by local day, line and outcome, call by call."""
+    start, end = _bounds(since, until, tz)
+    inbound = sa.and_(Call.started_at >= start, Call.started_at < end, Call.direction == "inbound")
+    query = _by_local_day(
+        Call.started_at,
+        Call.line,
+        Call.outcome,
+        sa.func.count(),
+        inbound,
+        since,
+        until,
+        tz,
+        session.get_bind().dialect.name,
+    )
+    return _merged([session.execute(query)])
+
+
+def calls_from_totals(
+    session: orm.Session, since: date, until: date, tz: tzinfo
+) -> list[CallCount] | None:
+    """:func:`calls_one_by_one`, read from the hourly totals of the ended calls
+    (``models.CallHourTotal``) and counting only the calls not ended yet one by one.
+
+    None when the period's local days are not whole UTC hours at one offset from UTC
+    (every Russian time zone since 2014 is).
+    """
+    offset = _fixed_whole_hour_offset(since, until, tz)
+    if offset is None:
+        return None
+    start, end = _bounds(since, until, tz)
+    dialect = session.get_bind().dialect.name
+
+    def local_day(at: sa.ColumnElement[datetime]) -> sa.ColumnElement:
+        if dialect == "sqlite":
+            return sa.func.date(at, f"{offset // timedelta(minutes=1):+d} minutes")
+        return sa.cast(sa.func.timezone("UTC", at) + sa.literal(offset, sa.Interval()), sa.Date)
+
+    total, day = CallHourTotal, local_day(CallHourTotal.hour)
+    ended = (
+        sa.select(day, total.line, total.outcome, sa.func.sum(total.calls))
+        .where(total.hour >= start, total.hour < end)
+        .group_by(day, total.line, total.outcome)
+    )
+    day = local_day(Call.started_at)
+    not_ended = (
+        sa.select(day, Call.line, Call.outcome, sa.func.count())
+        .where(
+            Call.started_at >= start,
+            Call.started_at < end,
+            Call.ended_at.is_(None),
+            Call.direction == "inbound",
+        )
+        .group_by(day, Call.line, Call.outcome)
+    )
+    connection = session.connection()
+    return _merged([connection.execute(ended), connection.execute(not_ended)])
+
+
+def _bounds(since: date, until: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(since, time(), tz)
+    return start, datetime.combine(until + timedelta(days=1), time(), tz)
+
+
+def _fixed_whole_hour_offset(since: date, until: date, tz: tzinfo) -> timedelta | None:
+    """The local time's offset from UTC over the days ``since`` to ``until``, if it is the
+    same all along and a whole number of hours."""
+    days = ((since + timedelta(days=n)) for n in range((until - since).days + 2))
+    offsets = {datetime.combine(day, time(), tz).utcoffset() or timedelta() for day in days}
+    if len(offsets) != 1:
+        return None
+    offset = offsets.pop()
+    return offset if offset % timedelta(hours=1) == timedelta() else None
+
+
+def _merged(results: list[sa.Result]) -> list[CallCount]:
+    """Rows of (local day, line, outcome, count) added up, without empty totals."""
+    counts: dict[tuple[date, str, str | None], int] = {}
+    for result in results:
+        for local_day, line, outcome, count in result:
+            day = local_day if isinstance(local_day, date) else date.fromisoformat(local_day)
+            value = getattr(outcome, "value", outcome) or None
+            key = (day, line, value)
+            counts[key] = counts.get(key, 0) + int(count)
+    return sorted(
+        ((day, line, outcome, count) for (day, line, outcome), count in counts.items() if count),
+        key=lambda row: (row[0], row[1], row[2] or ""),
+    )
+
+
+def _by_local_day(
+    at: sa.ColumnElement[datetime],
+    line: sa.ColumnElement[str],
+    outcome: sa.ColumnElement,
+    count: sa.ColumnElement[int],
+    where: sa.ColumnElement[bool],
+    since: date,
+    until: date,
+    tz: tzinfo,
+    dialect: str,
+) -> sa.Select:
+    """``count`` of the rows ``where`` selects, by the office's calendar day of ``at``,
+    ``line`` and ``outcome``.
+
+    SQLite computes each row's local date (as text); an expression like that would make
+    PostgreSQL expect a group per row and sort them all, so there the rows are joined
     to the period's local days instead: one index range per day, counted in a hash table.
     """
-    start = datetime.combine(since, time(), tz)
-    end = datetime.combine(until + timedelta(days=1), time(), tz)
-    inbound = Call.direction == "inbound"
+    start, _ = _bounds(since, until, tz)
     if dialect == "sqlite":
         # Russian time zones have kept one offset all year since 2014, so the offset at
         # the start of the period holds for all of it.
         minutes = int((start.utcoffset() or timedelta()).total_seconds() // 60)
-        day = sa.func.date(Call.started_at, f"{minutes:+d} minutes")
-        return (
-            sa.select(day, Call.line, Call.outcome, sa.func.count())
-            .where(Call.started_at >= start, Call.started_at < end, inbound)
-            .group_by(day, Call.line, Call.outcome)
-            .order_by(day, Call.line)
-        )
+        day = sa.func.date(at, f"{minutes:+d} minutes")
+        return sa.select(day, line, outcome, count).where(where).group_by(day, line, outcome)
     days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
     local_days = (
         sa.values(
@@ -121,29 +222,15 @@ def _calls_by_day_line_outcome(
             sa.column("day_end", UtcDateTime()),
             name="local_day",
         )
-        .data(
-            [
-                (
-                    day,
-                    datetime.combine(day, time(), tz),
-                    datetime.combine(day + timedelta(days=1), time(), tz),
-                )
-                for day in days
-            ]
-        )
+        .data([(day, *_bounds(day, day, tz)) for day in days])
         .cte("local_day")
     )
     day = local_days.c.day
     return (
-        sa.select(day, Call.line, Call.outcome, sa.func.count())
+        sa.select(day, line, outcome, count)
         .join_from(
-            local_days,
-            Call,
-            sa.and_(
-                Call.started_at >= local_days.c.day_start, Call.started_at < local_days.c.day_end
-            ),
+            local_days, at.table, sa.and_(at >= local_days.c.day_start, at < local_days.c.day_end)
         )
-        .where(inbound)
-        .group_by(day, Call.line, Call.outcome)
-        .order_by(day, Call.line)
+        .where(where)
+        .group_by(day, line, outcome)
     )

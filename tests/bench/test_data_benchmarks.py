@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 import db
-from bench import dataset, export, queries, search
+from bench import dataset, export, queries, reports, search, webhook_cpu
 from models import Call
 from staff.web.export_words import RUSSIAN_COLUMNS
 from tests.reliability.harness import scratch_database
@@ -146,6 +146,30 @@ def test_every_staff_page_answers_with_rows(bench_url: str) -> None:
         assert result.plans, result.page.name
         if result.page.name not in MAY_BE_EMPTY:
             assert result.rows > 0, result.page.name
+
+
+def test_the_report_benchmark_reads_totals_that_agree_with_the_calls(bench_url: str) -> None:
+    # bench.reports stops if the totals and the calls one by one disagree.
+    result = reports.run(bench_url, repeat=1, quiet=True)
+
+    assert result.status == 200
+    assert result.calls > 0
+    assert set(result.parts) == {"totals", "one_by_one", "summary"}
+
+
+def test_the_webhook_cpu_benchmark_logs_every_call_it_measures(tmp_path: Path) -> None:
+    # A database of its own: the calls it makes would change the other tests' dataset.
+    with scratch_database(os.environ.get("TEST_DATABASE_URL"), tmp_path) as url:
+        figures = webhook_cpu.run(url, requests=10, quiet=True)
+        engine = db.create_engine(url)
+        try:
+            logged = scalar(engine, 'SELECT count(*) FROM "call"')
+        finally:
+            engine.dispose()
+
+    assert set(figures) == {"forbidden", "new_call", "key_press"}
+    assert all(spent > 0 for spent in figures.values())
+    assert logged == 10 + webhook_cpu.WARM_UP
 
 
 def test_every_search_finds_appeals_ranked(bench_url: str, engine: sa.Engine) -> None:
