@@ -194,13 +194,7 @@ def book(
     """
     if phone is not None:
         _lock_phone(session, phone)
-    slot = _lock_slot(session, slot_id)
-    if slot is None:
-        raise ValueError(f"no slot {slot_id}")
-    if slot.starts_at <= now:
-        raise ValueError(f"slot {slot_id} has already started")
-    if _slot_is_taken(session, slot_id):
-        raise SlotTaken(slot_id)
+    _lock_free_slot(session, slot_id, now)
     for length in CODE_LENGTHS:
         appointment = Appointment(
             slot_id=slot_id,
@@ -240,14 +234,7 @@ def move(session: orm.Session, appointment: Appointment, slot_id: int, now: date
         raise ValueError(f"appointment {appointment.code} is {appointment.status}")
     if appointment.slot.starts_at <= now:
         raise ValueError(f"appointment {appointment.code} has begun")
-    slot = _lock_slot(session, slot_id)
-    if slot is None:
-        raise ValueError(f"no slot {slot_id}")
-    if slot.starts_at <= now:
-        raise ValueError(f"slot {slot_id} has already started")
-    if _slot_is_taken(session, slot_id):
-        raise SlotTaken(slot_id)
-    appointment.slot = slot
+    appointment.slot = _lock_free_slot(session, slot_id, now)
     appointment.reminder_sent_at = None  # the reminder named the old time
     try:
         with session.begin_nested():
@@ -275,6 +262,19 @@ def _lock_phone(session: orm.Session, phone: str) -> None:
             .values(phone=Appointment.phone)
             .execution_options(synchronize_session=False)
         )
+
+
+def _lock_free_slot(session: orm.Session, slot_id: int, now: datetime) -> Slot:
+    """The slot, locked (:func:`_lock_slot`), once it is known to exist, to lie ahead and
+    to hold no active appointment: ``ValueError`` or :class:`SlotTaken` otherwise."""
+    slot = _lock_slot(session, slot_id)
+    if slot is None:
+        raise ValueError(f"no slot {slot_id}")
+    if slot.starts_at <= now:
+        raise ValueError(f"slot {slot_id} has already started")
+    if _slot_is_taken(session, slot_id):
+        raise SlotTaken(slot_id)
+    return slot
 
 
 def _lock_slot(session: orm.Session, slot_id: int) -> Slot | None:
