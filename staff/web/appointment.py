@@ -148,17 +148,21 @@ def book() -> Any:
             visitor_name=form.visitor_name.data or None,
             note=form.note.data or None,
         )
-    except booking.SlotTaken:
-        session.rollback()
-        flash("Это время уже занято.", "error")
-        return back
-    except ValueError:
-        session.rollback()
-        flash("Это время уже прошло: выберите другое.", "error")
-        return back
+    except (booking.SlotTaken, ValueError) as refusal:
+        return _slot_refused(refusal, back)
     record(session, actor(), BOOK_ACTION, audit_subject(appointment), now, f"slot={slot.id}")
     session.commit()
     flash(f"Записан {national(phone)}, код записи {appointment.code}.", "success")
+    return back
+
+
+def _slot_refused(refusal: Exception, back: Response) -> Response:
+    """Nothing booked or moved: the slot was taken meanwhile, or it has begun."""
+    get_session().rollback()
+    if isinstance(refusal, booking.SlotTaken):
+        flash("Это время уже занято.", "error")
+    else:
+        flash("Это время уже прошло: выберите другое.", "error")
     return back
 
 
@@ -175,14 +179,8 @@ def _move(
     before = appointment.slot
     try:
         booking.move(session, appointment, slot.id, now)
-    except booking.SlotTaken:
-        session.rollback()
-        flash("Это время уже занято.", "error")
-        return back
-    except ValueError:
-        session.rollback()
-        flash("Это время уже прошло: выберите другое.", "error")
-        return back
+    except (booking.SlotTaken, ValueError) as refusal:
+        return _slot_refused(refusal, back)
     if form.note.data:
         appointment.note = form.note.data
     record(
