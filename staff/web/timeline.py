@@ -10,7 +10,7 @@ code or an appeal number linked to its record.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -134,34 +134,25 @@ def step(
     if not detail:
         return plain
     if kind in APPEAL_EVENTS and detail.isdigit():
-        return Step(
-            event.at, kind, plain.label, known, f"№ {detail}", link("staff.appeal", number=detail)
-        )
+        return replace(plain, detail=f"№ {detail}", href=link("staff.appeal", number=detail))
     if kind in SLOT_EVENTS:
         named = [
             slots[int(word)] for word in detail.split() if word.isdigit() and int(word) in slots
         ]
         if len(named) == len(detail.split()):
-            return Step(event.at, kind, plain.label, known, slots_text(office, named))
-        return Step(event.at, kind, plain.label, known, "время, которого уже нет в расписании")
+            return replace(plain, detail=slots_text(office, named))
+        return replace(plain, detail="время, которого уже нет в расписании")
     if kind in BOOKING_EVENTS and detail.isdigit():
         href = link("staff.appointments", code=detail)
-        return Step(event.at, kind, plain.label, known, f"код {detail}", href)
+        return replace(plain, detail=f"код {detail}", href=href)
     if kind in RECORDING_EVENTS:
         recording = recordings.get(detail)
         if recording is None:
-            return Step(event.at, kind, plain.label, known, "запись")
+            return replace(plain, detail="запись")
         audio = None
         if recording.state is RecordingState.STORED and recording.storage_key:
             audio = url_for("staff.recording", recording_id=recording.id)
-        return Step(
-            event.at,
-            kind,
-            plain.label,
-            known,
-            f"запись {duration(recording.duration_s)}",
-            audio=audio,
-        )
+        return replace(plain, detail=f"запись {duration(recording.duration_s)}", audio=audio)
     return plain
 
 
