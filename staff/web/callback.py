@@ -20,7 +20,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import orm
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from wtforms import Field, RadioField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from calllog import callbacks as service
@@ -33,7 +32,8 @@ from models import AttemptResult, Callback, CallbackStatus, StaffRole, StaffUser
 from outbound.twilio_rest import twilio_client
 from staff.web import actor, bp, role_required
 from staff.web.callbacks import template_helpers
-from staff.web.forms import optional_text, printable, strip
+from staff.web.forms import optional_text, options, printable, strip
+from staff.web.labels import ATTEMPT_RESULTS
 from twilio_turn.urls import click_to_call_urls
 
 log = logging.getLogger(__name__)
@@ -41,12 +41,7 @@ log = logging.getLogger(__name__)
 NOTE_MAX = 400
 #: A second «Позвонить» within this time of the first, still unfinished, is refused.
 CALL_IN_PROGRESS_FOR = timedelta(minutes=2)
-RESULT_CHOICES = [
-    SelectChoice(AttemptResult.REACHED.value, "дозвонились"),
-    SelectChoice(AttemptResult.NO_ANSWER.value, "не ответил"),
-    SelectChoice(AttemptResult.WRONG_NUMBER.value, "неверный номер"),
-    SelectChoice(AttemptResult.VOICEMAIL.value, "автоответчик"),
-]
+RESULT_CHOICES = options(ATTEMPT_RESULTS.items())
 
 
 class AttemptForm(FlaskForm):
