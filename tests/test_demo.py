@@ -16,9 +16,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import db
-from app import create_app
-from calllog.migrate import upgrade_url
-from clock import FixedClock
 from models import (
     Appeal,
     AppealStatus,
@@ -32,6 +29,7 @@ from models import (
 )
 from simulator.demo import DEMO_ACCOUNTS
 from tests.conftest import OPEN_TIME, PERM
+from tests.demo_app import seeded_demo
 
 #: Staff pages and what each shows only when it has data.
 PAGES = {
@@ -49,23 +47,8 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    folder = tmp_path_factory.mktemp("demo")
-    url = f"sqlite:///{folder / 'demo.sqlite3'}"
-    upgrade_url(url)
-    app = create_app(
-        {
-            "APP_ENV": "development",
-            "SECRET_KEY": "demo-tests",
-            "DATABASE_URL": url,
-            "TASKS_DB": str(folder / "tasks.sqlite3"),
-            "SPOOL_DIR": str(folder / "spool"),
-            "RECORDINGS_DIR": str(folder / "recordings"),
-        }
-    )
-    app.extensions["office"].clock = FixedClock(OPEN_TIME)
-    result = app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert result.exit_code == 0, result.output
-    assert "admin / admin-password" in result.output
+    app, output = seeded_demo(tmp_path_factory.mktemp("demo"), "demo-tests")
+    assert "admin / admin-password" in output
     yield app
     app.extensions["sessionmaker"].kw["bind"].dispose()
 

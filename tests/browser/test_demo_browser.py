@@ -19,10 +19,7 @@ from playwright.sync_api import Browser, Page
 from werkzeug.serving import make_server
 
 import db
-from app import create_app
-from calllog.migrate import upgrade_url
 from calllog.phones import national
-from clock import FixedClock
 from models import (
     Appeal,
     AppealStatus,
@@ -37,6 +34,7 @@ from models import (
 from simulator.demo import DEMO_ACCOUNTS
 from tests.browser.conftest import RENDERED, shot
 from tests.conftest import OPEN_TIME, PERM
+from tests.demo_app import seeded_demo
 
 pytestmark = pytest.mark.browser
 
@@ -49,22 +47,7 @@ BOOKING_DAY = (OPEN_TIME + timedelta(days=2)).date()
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """``bin/demo``'s service: development, no Twilio account, seeded by ``demo seed``."""
-    folder = tmp_path_factory.mktemp("demo-live")
-    url = f"sqlite:///{folder / 'demo.sqlite3'}"
-    upgrade_url(url)
-    app = create_app(
-        {
-            "APP_ENV": "development",
-            "SECRET_KEY": "demo-browser-tests",
-            "DATABASE_URL": url,
-            "TASKS_DB": str(folder / "tasks.sqlite3"),
-            "SPOOL_DIR": str(folder / "spool"),
-            "RECORDINGS_DIR": str(folder / "recordings"),
-        }
-    )
-    app.extensions["office"].clock = FixedClock(OPEN_TIME)
-    result = app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert result.exit_code == 0, result.output
+    app, _ = seeded_demo(tmp_path_factory.mktemp("demo-live"), "demo-browser-tests")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
