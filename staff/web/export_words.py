@@ -13,7 +13,7 @@ from typing import Any
 
 from calllog.office import Office
 from models import CallerKind
-from staff.web.calls import CALL_STATUSES, line_name
+from staff.web.calls import CALL_STATUSES
 from staff.web.labels import OUTCOMES
 
 RUSSIAN_COLUMNS = (
@@ -39,7 +39,7 @@ class ExportWords:
 
     @classmethod
     def of(cls, office: Office) -> ExportWords:
-        return cls(lines={line.number: line_name(office, line.number) for line in office.lines})
+        return cls(lines={line.number: line.staff_label for line in office.lines})
 
     def rows(
         self,
