@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import select
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,8 +21,28 @@ def create_engine(url: str, **options: Any) -> sa.Engine:
     """An engine for ``url``; SQLite is set up for concurrent readers and real savepoints."""
     if url.startswith("sqlite"):
         return _create_sqlite_engine(url, **options)
-    options.setdefault("pool_pre_ping", True)
-    return sa.create_engine(url, **options)
+    engine = sa.create_engine(url, **options)
+    event.listen(engine, "checkout", _refuse_closed_by_server)
+    return engine
+
+
+def _refuse_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection the server has closed is replaced before use.
+
+    An idle connection has nothing to read until the server ends it (a restart, an
+    administrator, ``idle_session_timeout``): then its socket is readable. Looking costs
+    one ``poll`` instead of ``pool_pre_ping``'s round trip on every request, which was
+    a sixth of a new call's time under load. The pool replaces a refused connection
+    (SQLAlchemy's "pessimistic disconnect handling" with a custom check).
+    """
+    if dbapi_connection.closed or _readable(dbapi_connection.fileno()):
+        raise sa.exc.DisconnectionError("the database server closed the connection")
+
+
+def _readable(fd: int) -> bool:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
 
 
 def _create_sqlite_engine(url: str, **options: Any) -> sa.Engine:
