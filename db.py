@@ -98,7 +98,7 @@ def insert_unless_exists(
     row_id = session.execute(statement, values).scalar()
     if row_id is None:
         return None
-    row = model(id=row_id, **_unset_columns(model, values), **values)
+    row = model(id=row_id, **dict.fromkeys(_unset_columns(model, frozenset(values))), **values)
     orm.make_transient_to_detached(row)
     session.add(row)
     return row
@@ -112,17 +112,18 @@ def _insert_or_nothing(dialect: str, model: type[Any]) -> sa.Insert:
     return insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
-def _unset_columns(model: type[Any], values: dict[str, Any]) -> dict[str, None]:
-    """The columns an insert of ``values`` leaves NULL: neither given nor defaulted."""
-    return {
-        column.key: None
+@functools.cache
+def _unset_columns(model: type[Any], given: frozenset[str]) -> tuple[str, ...]:
+    """The columns an insert of ``given`` leaves NULL: neither given nor defaulted."""
+    return tuple(
+        column.key
         for column in model.__table__.columns
-        if column.key not in values
+        if column.key not in given
         and column.key != "id"
         and column.default is None
         and column.server_default is None
         and column.computed is None
-    }
+    )
 
 
 def add_unless_exists(session: orm.Session, row: Row, find: Callable[[], Row | None]) -> Row:
