@@ -30,8 +30,13 @@ KNOWN_STATUSES = FINAL_STATUSES | frozenset(STATUS_ORDER)
 FIRST_STATUSES = frozenset({"queued", "initiated", "ringing"})
 
 
+#: Built once: a statement kept keeps its cache key, which a webhook would otherwise
+#: work out again on every request.
+CALL_BY_SID = sa.select(Call).where(Call.sid == sa.bindparam("sid"))
+
+
 def find_call(session: orm.Session, sid: str) -> Call | None:
-    return session.scalar(sa.select(Call).where(Call.sid == sid))
+    return session.scalar(CALL_BY_SID, {"sid": sid})
 
 
 def start_call(
