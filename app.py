@@ -40,7 +40,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXY_HOPS"]:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    app.extensions["office"] = Office.from_config(app.config)
+    office = app.extensions["office"] = Office.from_config(app.config)
+    this_year = office.now().year
+    office.hours.calendar.load_years(this_year, this_year + 1)
     app.extensions["speaker"] = _speaker(app.config)
     db.init_app(app)
     tasks.queue.init_app(app)

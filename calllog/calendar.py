@@ -82,6 +82,13 @@ class ProductionCalendar:
             return DayKind.SHORT
         return DayKind.WORKING
 
+    def load_years(self, *years: int) -> None:
+        """Read the package's holidays of ``years`` now. The first use imports the
+        country's module, a third of a second that a web worker's first caller would
+        otherwise wait."""
+        for year in years:
+            _package_year(year)
+
     def is_working_day(self, d: date) -> bool:
         """Whether ``d`` is worked at all (short days included)."""
         return self.day_kind(d) is not DayKind.NON_WORKING
