@@ -5,9 +5,12 @@ the database at URL, driven by Flask's test client with requests signed as Twili
 them: ``requests`` new calls on ``/twilio/voice``, then key ``4`` pressed in the main
 menu of each. The figure is this process's CPU time per request (``time.process_time``),
 which a loaded machine inflates far less than wall time; the baseline is a request with a
-wrong signature (403) through the same client. Target (issue 14): a new call at most
-1.5 ms. ``--profile`` prints cProfile's costliest functions for each kind of request, by
-CPU time too (waits on the database are not counted).
+wrong signature (403) through the same client. The requests go in ``--rounds`` rounds,
+each of the three kinds in turn, and the figure is the median round (the best is printed
+too): on this shared virtual machine one round may run a third slower than the next.
+Target (issue 14): a new call at most 1.5 ms. ``--profile`` prints cProfile's costliest
+functions for each kind of request, by CPU time too (waits on the database are not
+counted), over one round.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,6 +37,7 @@ from settings import DEFAULTS, ROOT
 TARGET_NEW_CALL_MS = 1.5
 #: Requests of each kind first, not measured: they load modules and fill caches.
 WARM_UP = 20
+ROUNDS = 10
 
 
 def signed_poster(client: FlaskClient) -> Callable[[SignedRequest, bool], int]:
@@ -80,23 +85,35 @@ def cpu_ms(
 
 
 def run(
-    url: str, *, requests: int = 500, profile: bool = False, quiet: bool = False
+    url: str,
+    *,
+    requests: int = 500,
+    rounds: int = ROUNDS,
+    profile: bool = False,
+    quiet: bool = False,
 ) -> dict[str, float]:
-    """CPU milliseconds per request: ``forbidden``, ``new_call`` and ``key_press``."""
+    """CPU milliseconds per request, the median round: ``forbidden``, ``new_call`` and
+    ``key_press`` (and ``best_new_call``)."""
     folder = Path(tempfile.mkdtemp(prefix="bench-cpu-"))
     environment = production_environment(url, folder, LOG_LEVEL="WARNING")
     app = create_app({name: value for name, value in environment.items() if name in DEFAULTS})
     post = signed_poster(app.test_client())
+    rounds = 1 if profile else max(1, min(rounds, requests))
     sids = [fresh_sid() for _ in range(requests + WARM_UP)]
     calls = [new_call(sid, caller_of(n)) for n, sid in enumerate(sids)]
     presses = [key_press(sid, caller_of(n)) for n, sid in enumerate(sids)]
     cpu_ms(post, calls[:WARM_UP])
     cpu_ms(post, presses[:WARM_UP])
-    figures = {
-        "forbidden": cpu_ms(post, calls[WARM_UP:], sign=False, expect=403),
-        "new_call": cpu_ms(post, calls[WARM_UP:], profile=profile),
-        "key_press": cpu_ms(post, presses[WARM_UP:], profile=profile),
-    }
+    spent: dict[str, list[float]] = {"forbidden": [], "new_call": [], "key_press": []}
+    for part in range(rounds):
+        these = slice(
+            WARM_UP + part * requests // rounds, WARM_UP + (part + 1) * requests // rounds
+        )
+        spent["forbidden"].append(cpu_ms(post, calls[these], sign=False, expect=403))
+        spent["new_call"].append(cpu_ms(post, calls[these], profile=profile))
+        spent["key_press"].append(cpu_ms(post, presses[these], profile=profile))
+    figures = {kind: statistics.median(figures) for kind, figures in spent.items()}
+    figures["best_new_call"] = min(spent["new_call"])
     engine = app.extensions["sessionmaker"].kw["bind"]
     engine.dispose()
     if quiet:
@@ -105,12 +122,14 @@ def run(
     report(
         f"{name} new_call",
         cpu_ms=figures["new_call"],
+        best_round_cpu_ms=figures["best_new_call"],
         forbidden_cpu_ms=figures["forbidden"],
         ratio=ratio(figures["new_call"], figures["forbidden"]),
         requests=requests,
+        rounds=rounds,
         **judged(figures["new_call"], TARGET_NEW_CALL_MS, at_most=True, unit="ms"),
     )
-    report(f"{name} key_press", cpu_ms=figures["key_press"], requests=requests)
+    report(f"{name} key_press", cpu_ms=figures["key_press"], requests=requests, rounds=rounds)
     return figures
 
 
@@ -118,9 +137,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url", help="URL of a database made by bench.dataset")
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--profile", action="store_true")
     arguments = parser.parse_args()
-    run(arguments.url, requests=arguments.requests, profile=arguments.profile)
+    run(
+        arguments.url,
+        requests=arguments.requests,
+        rounds=arguments.rounds,
+        profile=arguments.profile,
+    )
 
 
 if __name__ == "__main__":
