@@ -18,7 +18,7 @@ OUTREACH_BETWEEN = (
         ReceptionSession.starts_at < sa.bindparam("end"),
     )
     .order_by(ReceptionSession.starts_at)
-    .limit(sa.bindparam("limit", literal_execute=False))
+    .limit(sa.bindparam("limit"))
     # Staff write the schedule, never a call: the call's own writes need no flush
     # first, and go out together at the commit.
     .execution_options(autoflush=False)
