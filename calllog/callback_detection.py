@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from calllog.callbacks import record_attempt
+from calllog.calls import find_call
 from calllog.events import add_event
 from models import AttemptResult, Call, Callback, CallbackStatus, CallEvent
 
@@ -44,7 +45,7 @@ def note_answered_by(
     callback = session.scalar(
         sa.select(Callback).where(Callback.id == callback_id).with_for_update(of=Callback)
     )
-    call = session.scalar(sa.select(Call).where(Call.sid == call_sid))
+    call = find_call(session, call_sid)
     if callback is None or call is None or call.callback_id != callback.id:
         return None
     add_event(call, ANSWERED_BY, answered_by[:40] or "unknown", now)

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from calllog.calls import find_call
 from calllog.events import add_event
 from calllog.recording_copies import Copier, _why
 from models import Call, Recording, RecordingKind, RecordingState
@@ -131,7 +132,7 @@ def _find_at_twilio(
         created = item.date_created or now
         if created > now - CALLBACK_GRACE:
             continue  # its callback may be on the way
-        call = session.scalar(sa.select(Call).where(Call.sid == (item.call_sid or "")))
+        call = find_call(session, item.call_sid or "")
         if call is None:
             report.unknown += 1
             continue

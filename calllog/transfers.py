@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from calllog.calls import find_call
 from calllog.events import add_event
 from models import Call, CallEvent
 
@@ -20,7 +21,7 @@ ACCEPTED = "staff_accepted"
 
 def record_acceptance(session: orm.Session, parent_sid: str, now: datetime) -> bool:
     """Note on the call ``parent_sid`` that a staff member pressed 1; False when unknown."""
-    call = session.scalar(sa.select(Call).where(Call.sid == parent_sid))
+    call = find_call(session, parent_sid)
     if call is None:
         return False
     add_event(call, ACCEPTED, "", now)

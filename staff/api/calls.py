@@ -11,6 +11,7 @@ from flask import Response, abort, jsonify, request
 
 from calllog.call_queries import CallFilters, FilterError, calls_page, decode_cursor
 from calllog.call_queries import calls_query as filtered_calls
+from calllog.calls import find_call
 from calllog.office import get_office
 from db import get_session
 from models import Call
@@ -48,7 +49,7 @@ def list_calls() -> Response:
 
 @bp.get("/calls/<sid>")
 def get_call(sid: str) -> Response:
-    call = None if "\x00" in sid else get_session().scalar(sa.select(Call).where(Call.sid == sid))
+    call = None if "\x00" in sid else find_call(get_session(), sid)
     if call is None:
         abort(404, "no call with that sid")
     return jsonify(call_detail(call, get_office().clock.tz))
